@@ -1,0 +1,120 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The commands of `tenks`: each parses its arguments and forwards."""
+
+import logging
+
+from cliff import command
+from cliff import lister
+
+from tenks import config
+from tenks import deploy
+from tenks import inventory
+
+LOG = logging.getLogger(__name__)
+
+
+class _ClusterCommand(command.Command):
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('cluster_file', metavar='CLUSTER_FILE',
+                            help='YAML cluster file (Tenks variables).')
+        return parser
+
+    def cluster(self, parsed_args):
+        return config.load(parsed_args.cluster_file, self.app.conf)
+
+
+class Validate(_ClusterCommand):
+    """Check a cluster file and report what it describes."""
+
+    def take_action(self, parsed_args):
+        cluster = self.cluster(parsed_args)
+        count = sum(spec.count for spec in cluster.specs)
+        self.app.stdout.write('%s: valid: %d node(s) in %d spec(s), %d '
+                              'physical network(s)\n' % (
+                                  cluster.source, count, len(cluster.specs),
+                                  len(cluster.physnets)))
+
+
+class Plan(lister.Lister, _ClusterCommand):
+    """Show what deploy (or teardown) would change; change nothing."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--teardown', action='store_true',
+                            help='Plan a teardown instead of a deploy.')
+        return parser
+
+    def take_action(self, parsed_args):
+        cluster = self.cluster(parsed_args)
+        with deploy.session(self.app.conf, cluster, parsed_args.teardown,
+                            write=False) as ctx:
+            actions = deploy.plan(ctx)
+        if not actions:
+            LOG.warning('No changes: the cluster matches %s.',
+                        cluster.source)
+        return (('Action', 'Kind', 'Name', 'Hypervisor', 'Reason'),
+                [(a.verb, a.kind, a.name, a.hypervisor, a.reason)
+                 for a in actions])
+
+
+class Deploy(_ClusterCommand):
+    """Create or update the cluster until it matches the file."""
+
+    teardown = False
+
+    def take_action(self, parsed_args):
+        cluster = self.cluster(parsed_args)
+        with deploy.session(self.app.conf, cluster, self.teardown) as ctx:
+            actions = deploy.plan(ctx)
+            deploy.apply(ctx, actions, self._progress)
+        if actions:
+            self.app.stdout.write('%s: %d change(s) made.\n' % (
+                'teardown' if self.teardown else 'deploy', len(actions)))
+        elif self.teardown:
+            self.app.stdout.write('teardown: nothing to remove.\n')
+        else:
+            self.app.stdout.write('deploy: no changes; the cluster already '
+                                  'matches %s.\n' % cluster.source)
+
+    def _progress(self, line):
+        self.app.stdout.write('  %s\n' % line)
+        self.app.stdout.flush()
+
+
+class Teardown(Deploy):
+    """Remove everything Tenks made for the cluster, and nothing else."""
+
+    teardown = True
+
+
+class List(lister.Lister):
+    """List the nodes of a cluster with their hardware, BMC and wiring."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('cluster_file', metavar='CLUSTER_FILE',
+                            nargs='?',
+                            help='Cluster file naming the state file; '
+                                 'tenks.conf\'s state file otherwise.')
+        return parser
+
+    def take_action(self, parsed_args):
+        if parsed_args.cluster_file:
+            path = config.load(parsed_args.cluster_file,
+                               self.app.conf).state_file_path
+        else:
+            path = config.default_state_file(self.app.conf)
+        return inventory.COLUMNS, inventory.rows(path)

@@ -1,0 +1,61 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The `tenks` command: a cliff application whose commands are plugins."""
+
+import sys
+
+from cliff import app
+from cliff import commandmanager
+from oslo_config import cfg
+
+import tenks
+from tenks import conf as tenks_conf
+from tenks import exception
+
+
+class TenksApp(app.App):
+
+    CONSOLE_MESSAGE_FORMAT = '%(levelname)s: %(message)s'
+
+    def __init__(self):
+        super().__init__(
+            description='Virtual bare-metal clusters for testing Ironic.',
+            version=tenks.version(),
+            command_manager=commandmanager.CommandManager('tenks.cli'),
+            deferred_help=True)
+        self.conf = None
+
+    def build_option_parser(self, description, version, argparse_kwargs=None):
+        parser = super().build_option_parser(description, version,
+                                             argparse_kwargs)
+        parser.add_argument(
+            '--config-file', metavar='PATH',
+            help='tenks.conf with site defaults (default: %s when it '
+                 'exists).' % tenks_conf.DEFAULT_CONFIG_FILE)
+        return parser
+
+    def prepare_to_run_command(self, cmd):
+        try:
+            self.conf = tenks_conf.load(self.options.config_file)
+        except cfg.Error as err:
+            raise exception.ConfigError(
+                source=self.options.config_file or 'tenks.conf',
+                path='(file)', problem=str(err).splitlines()[0])
+
+
+def main(argv=None):
+    return TenksApp().run(sys.argv[1:] if argv is None else argv)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

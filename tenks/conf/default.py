@@ -1,0 +1,34 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+from oslo_config import cfg
+
+opts = [
+    cfg.StrOpt('state_dir', default='/var/lib/tenks',
+               help='Directory for Tenks state: the state file, generated '
+                    'credentials and BMC daemon files.'),
+    cfg.StrOpt('state_file_path',
+               help='Path of the state file. Defaults to state.json in '
+                    'state_dir. The cluster file\'s state_file_path wins.'),
+    cfg.StrOpt('log_dir', default='/var/log/tenks',
+               help='Directory for logs of daemons Tenks runs and for node '
+                    'console logs.'),
+    cfg.StrOpt('scheduler', default='round_robin',
+               help='Scheduler plugin (entry point in tenks.schedulers) '
+                    'placing new nodes on hypervisors.'),
+    cfg.IntOpt('workers', default=8, min=1, max=64,
+               help='Upper bound on nodes worked on concurrently.'),
+]
+
+
+def register(conf):
+    conf.register_opts(opts)

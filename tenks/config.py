@@ -1,0 +1,402 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Read and validate a cluster file into a tenks.model.Cluster.
+
+The file keeps the variables of the original, Ansible-based Tenks so an
+existing Kayobe override works unchanged. Site defaults come from
+tenks.conf; a value in the cluster file wins.
+"""
+
+import collections
+import difflib
+import logging
+import os
+
+import yaml
+
+from tenks import exception
+from tenks import model
+from tenks import units
+
+LOG = logging.getLogger(__name__)
+
+# Used only by the playbooks of the Ansible Tenks; accepted and ignored.
+ANSIBLE_ONLY = frozenset([
+    'allocations_file_path', 'cmd', 'ironic_python',
+    'ironic_virtualenv_path', 'libvirt_pool_capacity', 'libvirt_pool_group',
+    'libvirt_pool_mode', 'libvirt_pool_owner', 'libvirt_pool_type',
+    'libvirt_require_vt', 'python_upper_constraints_url',
+    'system_requirements', 'tenks_src_path', 'veth_bridge_ovs_suffix',
+    'veth_bridge_source_suffix', 'veth_node_ovs_suffix',
+    'veth_node_source_suffix', 'veth_prefix', 'virtualenv_path',
+    'wait_for_ironic_resources', 'wait_for_ironic_resources_timeout',
+])
+TOP_LEVEL = frozenset([
+    'bmc_emulators', 'bridge_prefix', 'bridge_type', 'console_log_enabled',
+    'cpu_mode', 'default_boot_mode', 'default_interfaces',
+    'default_ironic_driver', 'deploy_kernel', 'deploy_kernel_uuid',
+    'deploy_ramdisk', 'deploy_ramdisk_uuid', 'hypervisors',
+    'ipmi_address', 'ipmi_password', 'ipmi_port_range_end',
+    'ipmi_port_range_start', 'ipmi_username', 'ironic_target_state',
+    'libvirt_local_uri', 'libvirt_pool_name', 'libvirt_pool_path',
+    'libvirt_vm_emulator', 'libvirt_vm_engine', 'log_directory',
+    'node_name_prefix', 'node_types', 'nova_flavors',
+    'ovs_datapath_type', 'physnet_mappings', 'specs', 'state_file_path',
+    'vol_name_prefix', 'wait_for_placement',
+])
+NODE_TYPE_KEYS = frozenset([
+    'memory_mb', 'vcpus', 'volumes', 'physical_networks', 'ironic_driver',
+    'console_log_enabled', 'cpu_mode'])
+SPEC_KEYS = frozenset([
+    'type', 'count', 'node_name_prefix', 'vol_name_prefix',
+    'ironic_config'])
+IRONIC_INTERFACES = ('bios', 'boot', 'console', 'deploy', 'firmware',
+                     'inspect', 'management', 'network', 'power', 'raid',
+                     'rescue', 'storage', 'vendor')
+IRONIC_CONFIG_KEYS = frozenset(
+    ['resource_class', 'traits', 'properties', 'conductor_group', 'shard',
+     'description', 'owner', 'lessee', 'extra']
+    + ['%s_interface' % name for name in IRONIC_INTERFACES])
+HYPERVISOR_KEYS = frozenset([
+    'address', 'ssh_user', 'ssh_port', 'ssh_key', 'libvirt_uri',
+    'physnet_mappings', 'bmc_address', 'capacity'])
+BOOT_MODES = ('bios', 'uefi')
+DRIVERS = ('ipmi',)
+
+
+class _Reader:
+    """Typed access to one mapping of the file, naming where errors are."""
+
+    def __init__(self, source, path, data):
+        self.source, self.path = source, path
+        if not isinstance(data, dict):
+            self.fail('must be a mapping, not %s' % _kind(data))
+        self.data = data
+
+    def fail(self, problem, key=None):
+        path = self.path if key is None else _join(self.path, key)
+        raise exception.ConfigError(source=self.source, path=path or '(top)',
+                                    problem=problem)
+
+    def check_keys(self, allowed, ignored=frozenset()):
+        for key in self.data:
+            if key in allowed or key in ignored:
+                continue
+            hint = difflib.get_close_matches(str(key), allowed, n=1)
+            self.fail('unknown key%s' % (
+                '; did you mean %r?' % hint[0] if hint else ''), key)
+
+    def child(self, key, default=None):
+        value = self.data.get(key)
+        return _Reader(self.source, _join(self.path, key),
+                       default if value is None else value)
+
+    def get(self, key, kind, default=None, required=False):
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.fail('is required', key)
+            return default
+        if not _is(value, kind):
+            self.fail('%r is not %s' % (value, _KIND_NAMES.get(kind, 'valid')),
+                      key)
+        return value
+
+    def integer(self, key, default=None, minimum=0, required=False):
+        value = self.get(key, int, default, required)
+        if value is not None and value < minimum:
+            self.fail('%r must be at least %d' % (value, minimum), key)
+        return value
+
+    def choice(self, key, choices, default):
+        value = self.get(key, str, default)
+        if value not in choices:
+            self.fail('%r is not one of %s' % (value, ', '.join(choices)),
+                      key)
+        return value
+
+    def string_list(self, key):
+        values = self.get(key, list, [])
+        for index, value in enumerate(values):
+            if not isinstance(value, str):
+                self.fail('%r is not a string' % (value,),
+                          '%s[%d]' % (key, index))
+        return tuple(values)
+
+    def string_map(self, key):
+        mapping = self.get(key, dict, {})
+        for name, value in mapping.items():
+            if not isinstance(value, str) or not value:
+                self.fail('%r is not a device name' % (value,),
+                          _join(key, name))
+        return dict(mapping)
+
+
+_KIND_NAMES = {int: 'an integer', str: 'a string', bool: 'true or false',
+               list: 'a list', dict: 'a mapping'}
+
+
+def _is(value, kind):
+    if isinstance(kind, tuple):
+        return any(_is(value, each) for each in kind)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def _kind(value):
+    return {list: 'a list', str: 'a string'}.get(type(value),
+                                                type(value).__name__)
+
+
+def _join(path, key):
+    if isinstance(key, str) and key.startswith('['):
+        return path + key
+    return '%s.%s' % (path, key) if path else str(key)
+
+
+def load_file(path):
+    """Return the parsed YAML mapping in path, or raise ConfigError."""
+    try:
+        with open(path) as stream:
+            data = yaml.safe_load(stream)
+    except OSError as err:
+        raise exception.ConfigError(source=path, path='(file)',
+                                    problem=err.strerror)
+    except yaml.YAMLError as err:
+        mark = getattr(err, 'problem_mark', None)
+        where = 'line %d' % (mark.line + 1) if mark else '(file)'
+        raise exception.ConfigError(source=path, path=where,
+                                    problem='not valid YAML: %s' % (
+                                        getattr(err, 'problem', err)))
+    return {} if data is None else data
+
+
+def load(path, conf):
+    """Read, validate and return the Cluster described by path."""
+    return parse(load_file(path), conf, source=path)
+
+
+def parse(data, conf, source='<cluster>'):
+    top = _Reader(source, '', data)
+    top.check_keys(TOP_LEVEL, ANSIBLE_ONLY)
+    ignored = sorted(key for key in data if key in ANSIBLE_ONLY)
+    if ignored:
+        LOG.warning('%s: ignoring variables only the Ansible Tenks used: %s',
+                    source, ', '.join(ignored))
+    node_types = _node_types(top, top.get('default_ironic_driver', str,
+                                          'ipmi'), conf)
+    return model.Cluster(
+        source=source,
+        node_types=node_types,
+        specs=_specs(top, node_types),
+        hypervisors=_hypervisors(top, conf),
+        network=_network(top, conf),
+        libvirt=_libvirt(top, conf),
+        ipmi=_ipmi(top, conf),
+        state_file_path=_state_file_path(top, conf),
+        log_dir=top.get('log_directory', str, conf.log_dir),
+        ironic=_ironic(top, conf),
+        nova_flavors=tuple(top.get('nova_flavors', list, [])),
+    )
+
+
+def _node_types(top, default_driver, conf):
+    types = top.child('node_types', {})
+    result = {}
+    for name in types.data:
+        entry = types.child(name)
+        entry.check_keys(NODE_TYPE_KEYS)
+        driver = entry.get('ironic_driver', str, default_driver)
+        if driver not in DRIVERS:
+            entry.fail('%r is not a supported driver (%s)' % (
+                driver, ', '.join(DRIVERS)), 'ironic_driver')
+        result[name] = model.NodeType(
+            name=name,
+            memory_mb=entry.integer('memory_mb', minimum=1, required=True),
+            vcpus=entry.integer('vcpus', minimum=1, required=True),
+            volumes=_volumes(entry),
+            physical_networks=entry.string_list('physical_networks'),
+            ironic_driver=driver,
+            console_log_enabled=entry.get(
+                'console_log_enabled', bool,
+                top.get('console_log_enabled', bool,
+                        conf.libvirt.console_log_enabled)),
+            cpu_mode=entry.get('cpu_mode', str,
+                               top.get('cpu_mode', str, conf.libvirt.cpu_mode)),
+        )
+    return result
+
+
+def _volumes(entry):
+    capacities = []
+    for index, volume in enumerate(entry.get('volumes', list, [])):
+        reader = _Reader(entry.source, '%s.volumes[%d]' % (entry.path, index),
+                         volume)
+        reader.check_keys({'capacity'})
+        raw = reader.get('capacity', (str, int), required=True)
+        try:
+            capacities.append(units.parse_capacity(raw))
+        except ValueError as err:
+            reader.fail('%r %s' % (raw, err), 'capacity')
+    return tuple(capacities)
+
+
+def _specs(top, node_types):
+    prefix = top.get('node_name_prefix', str, 'tk')
+    vol_prefix = top.get('vol_name_prefix', str, 'vol')
+    default_boot = top.choice('default_boot_mode', BOOT_MODES, 'uefi')
+    seen = collections.Counter()
+    specs = []
+    for index, raw in enumerate(top.get('specs', list, [])):
+        entry = _Reader(top.source, 'specs[%d]' % index, raw)
+        entry.check_keys(SPEC_KEYS)
+        type_name = entry.get('type', str, required=True)
+        if type_name not in node_types:
+            hint = difflib.get_close_matches(type_name, list(node_types), 1)
+            entry.fail('%r is not a node type in node_types%s' % (
+                type_name, '; did you mean %r?' % hint[0] if hint else ''),
+                'type')
+        node_prefix = entry.get('node_name_prefix', str, prefix)
+        _check_name(entry, 'node_name_prefix', node_prefix)
+        ironic_config = _ironic_config(entry)
+        seen[(type_name, node_prefix)] += 1
+        specs.append(model.Spec(
+            key='%s/%s/%d' % (type_name, node_prefix,
+                              seen[(type_name, node_prefix)]),
+            type=type_name,
+            count=entry.integer('count', required=True),
+            node_name_prefix=node_prefix,
+            vol_name_prefix=entry.get('vol_name_prefix', str, vol_prefix),
+            ironic_config=ironic_config,
+            boot_mode=_boot_mode(entry, ironic_config, default_boot),
+        ))
+    return tuple(specs)
+
+
+def _check_name(entry, key, value):
+    if not value or not all(c.isalnum() or c in '-_' for c in value):
+        entry.fail('%r may hold only letters, digits, - and _' % value, key)
+
+
+def _ironic_config(spec):
+    if spec.data.get('ironic_config') is None:
+        return None
+    entry = spec.child('ironic_config')
+    entry.check_keys(IRONIC_CONFIG_KEYS)
+    entry.get('resource_class', str, required=True)
+    entry.string_list('traits')
+    entry.get('properties', dict, {})
+    return dict(entry.data)
+
+
+def _boot_mode(spec, ironic_config, default):
+    capabilities = (ironic_config or {}).get('properties', {}).get(
+        'capabilities', {})
+    mode = parse_capabilities(capabilities).get('boot_mode', default)
+    if mode not in BOOT_MODES:
+        spec.fail('boot_mode %r is not one of %s' % (
+            mode, ', '.join(BOOT_MODES)),
+            'ironic_config.properties.capabilities')
+    return mode
+
+
+def parse_capabilities(capabilities):
+    """Ironic capabilities as a dict, from 'k:v,k2:v2' or a mapping."""
+    if isinstance(capabilities, dict):
+        return {str(k): str(v) for k, v in capabilities.items()}
+    pairs = (item.split(':', 1) for item in str(capabilities).split(',')
+             if ':' in item)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def _hypervisors(top, conf):
+    mappings = top.string_map('physnet_mappings')
+    uri = top.get('libvirt_local_uri', str, conf.libvirt.uri)
+    bmc_address = top.get('ipmi_address', str, conf.ipmi.address)
+    if not top.data.get('hypervisors'):
+        return (model.Hypervisor(
+            name=model.LOCALHOST, address=model.LOCALHOST, libvirt_uri=uri,
+            physnet_mappings=mappings, bmc_address=bmc_address),)
+    hypervisors = top.child('hypervisors')
+    result = []
+    for name in hypervisors.data:
+        entry = hypervisors.child(name, {})
+        entry.check_keys(HYPERVISOR_KEYS)
+        result.append(model.Hypervisor(
+            name=str(name),
+            address=entry.get('address', str, str(name)),
+            libvirt_uri=entry.get('libvirt_uri', str, uri),
+            physnet_mappings=(entry.string_map('physnet_mappings')
+                              or mappings),
+            bmc_address=entry.get('bmc_address', str, bmc_address)))
+    return tuple(result)
+
+
+def _network(top, conf):
+    return model.NetworkSettings(
+        bridge_type=top.choice('bridge_type', ('openvswitch', 'linuxbridge'),
+                               conf.network.bridge_type),
+        ovs_datapath_type=top.choice('ovs_datapath_type',
+                                     ('auto', 'system', 'netdev'),
+                                     conf.network.ovs_datapath_type),
+        bridge_prefix=top.get('bridge_prefix', str,
+                              conf.network.bridge_prefix))
+
+
+def _libvirt(top, conf):
+    return model.LibvirtSettings(
+        engine=top.choice('libvirt_vm_engine', ('auto', 'kvm', 'qemu'),
+                          conf.libvirt.engine),
+        emulator=top.get('libvirt_vm_emulator', str, conf.libvirt.emulator),
+        pool_name=top.get('libvirt_pool_name', str, conf.libvirt.pool_name),
+        pool_path=top.get('libvirt_pool_path', str, conf.libvirt.pool_path))
+
+
+def _ipmi(top, conf):
+    start = top.integer('ipmi_port_range_start',
+                        conf.ipmi.port_range_start, minimum=1)
+    end = top.integer('ipmi_port_range_end', conf.ipmi.port_range_end,
+                      minimum=1)
+    if end < start or end > 65535:
+        top.fail('%d must be between ipmi_port_range_start (%d) and 65535'
+                 % (end, start), 'ipmi_port_range_end')
+    return model.IPMISettings(
+        address=top.get('ipmi_address', str, conf.ipmi.address),
+        port_range_start=start, port_range_end=end,
+        username=top.get('ipmi_username', str, conf.ipmi.username),
+        password=top.get('ipmi_password', str, conf.ipmi.password))
+
+
+def _ironic(top, conf):
+    return {
+        'target_state': top.choice(
+            'ironic_target_state', ('enroll', 'manageable', 'available'),
+            conf.ironic.target_state),
+        'deploy_kernel': (top.get('deploy_kernel', str)
+                          or top.get('deploy_kernel_uuid', str)),
+        'deploy_ramdisk': (top.get('deploy_ramdisk', str)
+                           or top.get('deploy_ramdisk_uuid', str)),
+        'wait_for_placement': top.get('wait_for_placement', bool, False),
+        'default_interfaces': top.get('default_interfaces', dict, {}),
+    }
+
+
+def _state_file_path(top, conf):
+    path = top.get('state_file_path', str)
+    return os.path.abspath(path) if path else default_state_file(conf)
+
+
+def default_state_file(conf):
+    return os.path.abspath(conf.state_file_path
+                           or os.path.join(conf.state_dir, 'state.json'))

@@ -1,0 +1,127 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""What one run works with: the cluster, its state, and connections.
+
+Connections and facts are opened once per hypervisor and run, and shared
+by every resource kind.
+"""
+
+import concurrent.futures
+import os
+
+from stevedore import driver
+
+from tenks.bmc import vbmcd
+from tenks import exception
+from tenks.network import batch
+from tenks.network import facts as net_facts
+from tenks.network import kinds as net_kinds
+from tenks.network import ovs
+from tenks import schedule
+from tenks import hosts
+
+
+def load_plugin(namespace, name):
+    try:
+        return driver.DriverManager(namespace, name).driver
+    except Exception as err:
+        raise exception.ConfigError(source='tenks.conf', path=namespace,
+                                    problem='no plugin %r: %s' % (name, err))
+
+
+class Context:
+
+    def __init__(self, conf, cluster, state, teardown=False):
+        self.conf = conf
+        self.cluster = cluster
+        self.state = state
+        self.teardown = teardown
+        self.state_dir = os.path.dirname(cluster.state_file_path)
+        for hypervisor in cluster.hypervisors:
+            if not hypervisor.is_local:
+                raise exception.ConfigError(
+                    source=cluster.source,
+                    path='hypervisors.%s.address' % hypervisor.name,
+                    problem='remote hypervisors are not supported yet')
+        self.host = hosts.LocalHost()
+        self.provider = load_plugin('tenks.providers', 'libvirt')
+        self.bmc_emulator = load_plugin('tenks.bmc_emulators', 'virtualbmc')
+        self._facts = {}
+        self._libvirt = {}
+        self._engines = {}
+        self._pool = concurrent.futures.ThreadPoolExecutor(conf.workers)
+
+    @property
+    def cluster_id(self):
+        return self.state['cluster_id']
+
+    def kinds(self):
+        return ([net_kinds.Physnets(), net_kinds.Veths()]
+                + self.provider.kinds() + self.bmc_emulator.kinds())
+
+    def present_nodes(self, hypervisor):
+        if self.teardown:
+            return []
+        return [node for node in self.state['nodes'].values()
+                if node['hypervisor'] == hypervisor.name
+                and node.get('state') == schedule.PRESENT]
+
+    def host_of(self, hypervisor):
+        return self.host
+
+    def net_facts(self, hypervisor):
+        if hypervisor.name not in self._facts:
+            self._facts[hypervisor.name] = net_facts.read(
+                self.host_of(hypervisor), self.cluster_id)
+        return self._facts[hypervisor.name]
+
+    def forget_facts(self):
+        self._facts.clear()
+
+    def batch(self, hypervisor):
+        return batch.Batch(self.host_of(hypervisor))
+
+    @property
+    def bridges(self):
+        return self.bridges_of(self.cluster.network.bridge_type)
+
+    def bridges_of(self, kind):
+        return net_kinds.backend(
+            kind, self.cluster_id,
+            ovs.datapath_type(self.cluster.network.ovs_datapath_type))
+
+    def libvirt(self, hypervisor):
+        if hypervisor.name not in self._libvirt:
+            self._libvirt[hypervisor.name] = self.provider.connect(
+                hypervisor.libvirt_uri)
+        return self._libvirt[hypervisor.name]
+
+    def engine(self, hypervisor):
+        if hypervisor.name not in self._engines:
+            self._engines[hypervisor.name] = self.provider.detect_engine(
+                self.cluster.libvirt.engine, self.libvirt(hypervisor),
+                self.state_dir)
+        return self._engines[hypervisor.name]
+
+    def vbmcd(self, hypervisor):
+        return vbmcd.Daemon(self.state_dir, self.cluster.log_dir,
+                            self.conf.ipmi.vbmcd_control_port)
+
+    def map(self, function, items):
+        """function over items on the bounded worker pool; re-raises."""
+        return list(self._pool.map(function, items))
+
+    def close(self):
+        self._pool.shutdown()
+        for conn in self._libvirt.values():
+            conn.close()

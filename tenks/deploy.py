@@ -1,0 +1,117 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Deploy and teardown: schedule, plan, apply, with the state kept.
+
+The state is saved before anything changes (so new names and MACs are
+never chosen twice) and after each step; nodes being removed stay in it,
+marked absent, until their last resource is gone.
+"""
+
+import contextlib
+import itertools
+import logging
+import os
+import secrets
+import time
+
+from tenks import context as ctx_module
+from tenks import plan as plan_module
+from tenks import schedule
+from tenks import state as state_module
+
+LOG = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def session(conf, cluster, teardown=False, write=True):
+    """A Context for a run, holding the state lock when it will write."""
+    path = cluster.state_file_path
+    lock = state_module.locked(path) if write else contextlib.nullcontext()
+    with lock:
+        previous = state_module.load(path)
+        if teardown:
+            desired = _all_absent(previous)
+        else:
+            scheduler = ctx_module.load_plugin('tenks.schedulers',
+                                               conf.scheduler)
+            desired = schedule.schedule(cluster, previous, scheduler())
+            _ensure_credentials(cluster, desired)
+        ctx = ctx_module.Context(conf, cluster, desired, teardown)
+        try:
+            yield ctx
+        finally:
+            ctx.close()
+
+
+def _all_absent(previous):
+    for node in previous['nodes'].values():
+        node['state'] = schedule.ABSENT
+    return previous
+
+
+def _ensure_credentials(cluster, state):
+    credentials = state['credentials']
+    credentials['ipmi_username'] = (cluster.ipmi.username
+                                    or credentials.get('ipmi_username')
+                                    or 'tenks')
+    credentials['ipmi_password'] = (cluster.ipmi.password
+                                    or credentials.get('ipmi_password')
+                                    or secrets.token_urlsafe(12))
+
+
+def plan(ctx):
+    """Every action needed, in the order apply() would take them."""
+    kinds = ctx.kinds()
+    actions = []
+    for hypervisor in ctx.cluster.hypervisors:
+        for kind in kinds:
+            actions.extend(kind.plan(ctx, hypervisor))
+    return plan_module.order(actions, [kind.name for kind in kinds])
+
+
+def apply(ctx, actions, progress=lambda line: None):
+    """Carry out actions step by step, saving the state after each."""
+    path = ctx.cluster.state_file_path
+    state_module.save(path, ctx.state)
+    kinds = {kind.name: kind for kind in ctx.kinds()}
+    hypervisors = {h.name: h for h in ctx.cluster.hypervisors}
+
+    def step_of(action):
+        return (action.verb == plan_module.DELETE, action.kind,
+                action.hypervisor)
+
+    for (_, kind, name), group in itertools.groupby(actions, step_of):
+        group = list(group)
+        started = time.monotonic()
+        kinds[kind].apply(ctx, hypervisors[name], group)
+        ctx.forget_facts()
+        state_module.save(path, ctx.state)
+        for action in group:
+            progress(action.describe())
+        LOG.debug('%s on %s: %d actions in %.2f s', kind, name, len(group),
+                  time.monotonic() - started)
+    _forget_absent(ctx, path)
+
+
+def _forget_absent(ctx, path):
+    nodes = ctx.state['nodes']
+    for name in [n for n, node in nodes.items()
+                 if node.get('state') == schedule.ABSENT]:
+        del nodes[name]
+    if ctx.teardown and not nodes:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path + '.lock')
+    else:
+        state_module.save(path, ctx.state)

@@ -1,0 +1,110 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The cluster as typed, validated objects; built by tenks.config."""
+
+import dataclasses
+import typing
+
+LOCALHOST = 'localhost'
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeType:
+    name: str
+    memory_mb: int
+    vcpus: int
+    volumes: tuple          # capacities in bytes
+    physical_networks: tuple
+    ironic_driver: str
+    console_log_enabled: bool
+    cpu_mode: typing.Optional[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """A group of identical nodes.
+
+    ``key`` identifies the spec across edits of the file: its type and name
+    prefix, plus an ordinal among specs sharing both.
+    """
+    key: str
+    type: str
+    count: int
+    node_name_prefix: str
+    vol_name_prefix: str
+    ironic_config: typing.Optional[dict]
+    boot_mode: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Hypervisor:
+    name: str
+    address: str
+    libvirt_uri: str
+    physnet_mappings: dict
+    bmc_address: str
+
+    @property
+    def is_local(self):
+        return self.address in (LOCALHOST, '127.0.0.1', '::1')
+
+
+@dataclasses.dataclass(frozen=True)
+class IPMISettings:
+    address: str
+    port_range_start: int
+    port_range_end: int
+    username: typing.Optional[str]
+    password: typing.Optional[str]
+
+    @property
+    def ports(self):
+        return range(self.port_range_start, self.port_range_end + 1)
+
+
+@dataclasses.dataclass(frozen=True)
+class LibvirtSettings:
+    engine: str
+    emulator: typing.Optional[str]
+    pool_name: str
+    pool_path: str
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkSettings:
+    bridge_type: str
+    ovs_datapath_type: str
+    bridge_prefix: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Cluster:
+    source: str
+    node_types: dict
+    specs: tuple
+    hypervisors: tuple
+    network: NetworkSettings
+    libvirt: LibvirtSettings
+    ipmi: IPMISettings
+    state_file_path: str
+    log_dir: str
+    ironic: dict = dataclasses.field(default_factory=dict)
+    nova_flavors: tuple = ()
+
+    @property
+    def physnets(self):
+        """Every physnet any node type uses, sorted, as index order."""
+        names = set()
+        for node_type in self.node_types.values():
+            names.update(node_type.physical_networks)
+        return sorted(names)

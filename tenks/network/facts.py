@@ -1,0 +1,147 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""What a hypervisor's network looks like: links, bridges, their ports.
+
+Read with one `ip` and one `ovs-vsctl` call per hypervisor and run; the
+parsers are pure so they are tested on captured output.
+"""
+
+import dataclasses
+import json
+
+ALIAS_PREFIX = 'tenks:'
+OVS_MARK = 'tenks-cluster'
+
+
+@dataclasses.dataclass
+class Link:
+    name: str
+    kind: str = None        # veth, bridge, tun, ... or None (physical)
+    alias: str = None
+    master: str = None
+    peer: str = None
+
+
+@dataclasses.dataclass
+class OVSBridge:
+    name: str
+    datapath_type: str = ''
+    mark: str = None
+    ports: dict = dataclasses.field(default_factory=dict)  # name -> Port
+
+
+@dataclasses.dataclass
+class OVSPort:
+    name: str
+    mark: str = None
+    type: str = ''
+    peer: str = None
+
+
+class NetworkFacts:
+    """Links and OVS bridges of one hypervisor, with ownership helpers."""
+
+    def __init__(self, links, ovs_bridges, cluster_id):
+        self.links = links
+        self.ovs = ovs_bridges
+        self.mark = cluster_id
+        self.port_bridge = {port: bridge.name
+                            for bridge in ovs_bridges.values()
+                            for port in bridge.ports}
+
+    def owns_link(self, name):
+        link = self.links.get(name)
+        return bool(link and link.alias == ALIAS_PREFIX + self.mark)
+
+    def bridge_of(self, name):
+        """The bridge (OVS or Linux) whose port name is, or None."""
+        if name in self.port_bridge:
+            return self.port_bridge[name]
+        link = self.links.get(name)
+        master = link and link.master
+        if master and self.links.get(master, Link(master)).kind == 'bridge':
+            return master
+        return None
+
+    def device_kind(self, name):
+        """openvswitch, linuxbridge, interface, or None if absent."""
+        if name in self.ovs:
+            return 'openvswitch'
+        link = self.links.get(name)
+        if link is None:
+            return None
+        return 'linuxbridge' if link.kind == 'bridge' else 'interface'
+
+
+def read(host, cluster_id):
+    links = parse_links(host.run(['ip', '-j', '-d', 'link', 'show']))
+    ovs = {}
+    if host.succeeds(['ovs-vsctl', '--timeout=5', 'show']):
+        ovs = parse_ovs(host.run(OVS_QUERY))
+    return NetworkFacts(links, ovs, cluster_id)
+
+
+OVS_QUERY = [
+    'ovs-vsctl', '--timeout=30', '-f', 'json',
+    '--', '--columns=name,ports,external_ids,datapath_type', 'list', 'Bridge',
+    '--', '--columns=_uuid,name,external_ids,interfaces', 'list', 'Port',
+    '--', '--columns=_uuid,type,options', 'list', 'Interface',
+]
+
+
+def parse_links(output):
+    links = {}
+    for entry in json.loads(output or '[]'):
+        info = entry.get('linkinfo', {})
+        links[entry['ifname']] = Link(
+            name=entry['ifname'], kind=info.get('info_kind'),
+            alias=entry.get('ifalias'), master=entry.get('master'),
+            peer=entry.get('link'))
+    return links
+
+
+def parse_ovs(output):
+    bridges_table, ports_table, ifaces_table = (
+        json.loads(line) for line in output.strip().splitlines())
+    ifaces = {_uuid(row[0]): (row[1], _map(row[2]))
+              for row in ifaces_table['data']}
+    ports = {}
+    for uuid_cell, name, external_ids, iface_cells in ports_table['data']:
+        iface_type, options = ifaces.get(_uuids(iface_cells)[0], ('', {}))
+        ports[_uuid(uuid_cell)] = OVSPort(
+            name=name, mark=_map(external_ids).get(OVS_MARK),
+            type=iface_type, peer=options.get('peer'))
+    bridges = {}
+    for name, port_cells, external_ids, datapath in bridges_table['data']:
+        members = [ports[uuid] for uuid in _uuids(port_cells)
+                   if uuid in ports]
+        bridges[name] = OVSBridge(
+            name=name, datapath_type=datapath,
+            mark=_map(external_ids).get(OVS_MARK),
+            ports={port.name: port for port in members if port.name != name})
+    return bridges
+
+
+def _uuid(cell):
+    return cell[1]
+
+
+def _uuids(cell):
+    """A set column holds ["uuid", x] for one member, ["set", [...]] else."""
+    if cell[0] == 'uuid':
+        return [cell[1]]
+    return [member[1] for member in cell[1]]
+
+
+def _map(cell):
+    return dict(cell[1])

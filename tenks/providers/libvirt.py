@@ -1,0 +1,249 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The libvirt node provider: a storage pool, qcow2 volumes and domains."""
+
+import functools
+import os
+import xml.etree.ElementTree as ET
+
+import libvirt
+
+from tenks import exception
+from tenks import plan
+from tenks.providers import domain_xml
+from tenks.providers import engine as engine_detect
+
+
+def _quiet(unused_ctx, unused_error):
+    """libvirt prints every error itself unless told otherwise."""
+
+
+def _translated(function):
+    """Turn libvirt errors into ProviderErrors naming what was done."""
+    @functools.wraps(function)
+    def wrapper(*args):
+        try:
+            return function(*args)
+        except libvirt.libvirtError as err:
+            raise exception.ProviderError('libvirt: %s' % err)
+    return wrapper
+
+
+def connect(uri):
+    libvirt.registerErrorHandler(_quiet, None)
+    try:
+        return libvirt.open(uri)
+    except libvirt.libvirtError as err:
+        raise exception.ProviderError(
+            'Cannot connect to libvirt at %s: %s. Is libvirtd running '
+            '(tools/setup-host.sh starts it)?' % (uri, err))
+
+
+class Pool:
+    """The storage pool; an existing one of that name is shared."""
+
+    name = 'pool'
+
+    @_translated
+    def plan(self, ctx, hypervisor):
+        settings = ctx.cluster.libvirt
+        want = {} if ctx.teardown else {settings.pool_name: settings.pool_path}
+        conn = ctx.libvirt(hypervisor)
+        record = ctx.state['hypervisors'].setdefault(hypervisor.name, {})
+        have = {}
+        if settings.pool_name in _pool_names(conn):
+            pool = conn.storagePoolLookupByName(settings.pool_name)
+            # Removed only if Tenks made it and holds nothing but Tenks'
+            # volumes, which this same plan removes first.
+            owned = (record.get('pool') == settings.pool_name
+                     and set(_volumes(pool)) <= _known_volumes(ctx,
+                                                               hypervisor))
+            have[settings.pool_name] = plan.Observed(owned, pool.isActive())
+        return plan.diff(self.name, hypervisor.name, want, have,
+                         self.compare, shareable=True)
+
+    @staticmethod
+    def compare(want, active):
+        return None if active else 'inactive'
+
+    @_translated
+    def apply(self, ctx, hypervisor, actions):
+        conn = ctx.libvirt(hypervisor)
+        record = ctx.state['hypervisors'][hypervisor.name]
+        for action in actions:
+            if action.verb == plan.CREATE:
+                # Recorded first: a run killed half way still owns it.
+                record['pool'] = action.name
+                _create_pool(conn, action.name, action.want)
+            elif action.verb == plan.UPDATE:
+                conn.storagePoolLookupByName(action.name).create()
+            elif action.verb == plan.DELETE:
+                _delete_pool(conn.storagePoolLookupByName(action.name))
+                record.pop('pool', None)
+
+
+def _volumes(pool):
+    if not pool.isActive():
+        return []
+    pool.refresh()
+    return pool.listVolumes()
+
+
+def _pool_names(conn):
+    return set(conn.listStoragePools() + conn.listDefinedStoragePools())
+
+
+def _known_volumes(ctx, hypervisor):
+    return {volume['name'] for node in ctx.state['nodes'].values()
+            for volume in node['volumes']
+            if node['hypervisor'] == hypervisor.name}
+
+
+def _create_pool(conn, name, path):
+    pool_element = ET.Element('pool', type='dir')
+    ET.SubElement(pool_element, 'name').text = name
+    target = ET.SubElement(pool_element, 'target')
+    ET.SubElement(target, 'path').text = path
+    pool = conn.storagePoolDefineXML(ET.tostring(pool_element, 'unicode'))
+    pool.build()
+    pool.setAutostart(True)
+    pool.create()
+
+
+def _delete_pool(pool):
+    if pool.isActive():
+        pool.destroy()
+    pool.delete()
+    pool.undefine()
+
+
+def _pool(ctx, hypervisor):
+    return ctx.libvirt(hypervisor).storagePoolLookupByName(
+        ctx.cluster.libvirt.pool_name)
+
+
+class Volumes:
+    """A qcow2 volume per node disk."""
+
+    name = 'volume'
+
+    @_translated
+    def plan(self, ctx, hypervisor):
+        want = {volume['name']: volume['capacity']
+                for node in ctx.present_nodes(hypervisor)
+                for volume in node['volumes']}
+        known = _known_volumes(ctx, hypervisor)
+        have = {}
+        if ctx.cluster.libvirt.pool_name in _pool_names(
+                ctx.libvirt(hypervisor)):
+            for name in _volumes(_pool(ctx, hypervisor)):
+                if name in want or name in known:
+                    have[name] = plan.Observed(name in known)
+        return plan.diff(self.name, hypervisor.name, want, have)
+
+    @_translated
+    def apply(self, ctx, hypervisor, actions):
+        pool = _pool(ctx, hypervisor)
+        ctx.map(lambda action: self._apply(pool, action), actions)
+
+    @staticmethod
+    def _apply(pool, action):
+        if action.verb == plan.DELETE:
+            pool.storageVolLookupByName(action.name).delete()
+            return
+        volume = ET.Element('volume')
+        ET.SubElement(volume, 'name').text = action.name
+        ET.SubElement(volume, 'capacity', unit='bytes').text = str(
+            action.want)
+        target = ET.SubElement(volume, 'target')
+        ET.SubElement(target, 'format', type='qcow2')
+        pool.createXML(ET.tostring(volume, 'unicode'))
+
+
+class Domains:
+    """A domain per node, left powered off when created."""
+
+    name = 'domain'
+
+    @_translated
+    def plan(self, ctx, hypervisor):
+        conn = ctx.libvirt(hypervisor)
+        want = {node['name']: self._render(ctx, hypervisor, node)
+                for node in ctx.present_nodes(hypervisor)}
+        have = {}
+        for domain in conn.listAllDomains():
+            facts = domain_xml.parse(domain.XMLDesc())
+            owned = facts['cluster'] == ctx.cluster_id
+            if owned or facts['name'] in want:
+                have[facts['name']] = plan.Observed(owned, facts)
+        return plan.diff(self.name, hypervisor.name, want, have,
+                         self.compare)
+
+    def _render(self, ctx, hypervisor, node):
+        pool_path = ctx.cluster.libvirt.pool_path
+        console = None
+        if node['console_log']:
+            console = os.path.join(ctx.cluster.log_dir, 'console',
+                                   '%s.log' % node['name'])
+        xml = domain_xml.render(
+            node, [os.path.join(pool_path, volume['name'])
+                   for volume in node['volumes']],
+            engine=ctx.engine(hypervisor),
+            emulator=ctx.cluster.libvirt.emulator, console_log=console,
+            cluster_id=ctx.cluster_id)
+        return {'xml': xml, 'facts': domain_xml.parse(xml),
+                'console_log': console}
+
+    @staticmethod
+    def compare(want, have):
+        wanted = want['facts']
+        changed = [key for key in ('uuid', 'memory_mb', 'vcpus', 'boot_mode',
+                                   'nics', 'disks', 'console_log')
+                   if wanted[key] != have[key]]
+        return 'changed: %s' % ', '.join(changed) if changed else None
+
+    @_translated
+    def apply(self, ctx, hypervisor, actions):
+        conn = ctx.libvirt(hypervisor)
+        ctx.map(lambda action: self._apply(conn, action), actions)
+
+    @staticmethod
+    def _apply(conn, action):
+        if action.verb == plan.DELETE:
+            domain = conn.lookupByName(action.name)
+            if domain.isActive():
+                domain.destroy()
+            domain.undefineFlags(
+                libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+                | libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+                | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
+            return
+        if action.want['console_log']:
+            os.makedirs(os.path.dirname(action.want['console_log']),
+                        exist_ok=True)
+        if action.verb == plan.UPDATE and action.have['uuid'] != \
+                action.want['facts']['uuid']:
+            Domains._apply(conn, plan.Action(action.kind, plan.DELETE,
+                                             action.name, action.hypervisor))
+        conn.defineXML(action.want['xml'])
+
+
+class LibvirtProvider:
+    """Node provider plugin: the resource kinds of libvirt nodes."""
+
+    connect = staticmethod(connect)
+    detect_engine = staticmethod(engine_detect.detect)
+
+    @staticmethod
+    def kinds():
+        return [Pool(), Volumes(), Domains()]

@@ -1,0 +1,223 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Placement of nodes: names, hypervisors, BMC ports, MACs and links.
+
+Pure: takes the cluster and the previous state, returns the next state.
+Existing nodes never move and keep their names, MACs and ports; new nodes
+take the lowest free name index and port. Nodes no longer wanted stay in
+the returned state marked absent, so that a run killed before removing
+them still knows what to remove.
+"""
+
+import copy
+import random
+import uuid
+
+from tenks import exception
+from tenks import naming
+
+ABSENT = 'absent'
+PRESENT = 'present'
+
+
+class RoundRobinScheduler:
+    """Hypervisors in turn, skipping those that cannot take a node."""
+
+    def __init__(self):
+        self._turn = 0
+
+    def choose(self, node_type, candidates):
+        choice = candidates[self._turn % len(candidates)]
+        self._turn += 1
+        return choice
+
+
+def schedule(cluster, previous, scheduler, rng=None):
+    """Return the state that realises cluster, starting from previous."""
+    rng = rng or random.SystemRandom()
+    state = copy.deepcopy(previous)
+    _assign_physnet_indices(cluster, state)
+    nodes = state['nodes']
+    wanted = set()
+    for spec in cluster.specs:
+        kept = _kept_nodes(spec, nodes)
+        wanted.update(kept)
+        for name in kept:
+            _refresh(nodes[name], cluster, spec, state)
+        for _ in range(spec.count - len(kept)):
+            node = _new_node(cluster, spec, state, scheduler, rng)
+            nodes[node['name']] = node
+            wanted.add(node['name'])
+    for name, node in nodes.items():
+        if name not in wanted:
+            node['state'] = ABSENT
+    return state
+
+
+def _assign_physnet_indices(cluster, state):
+    """Keep each hypervisor's physnet indices; new physnets take free ones."""
+    for hypervisor in cluster.hypervisors:
+        record = state['hypervisors'].setdefault(hypervisor.name, {})
+        record['libvirt_uri'] = hypervisor.libvirt_uri
+        indices = record.setdefault('physnet_indices', {})
+        for physnet in list(indices):
+            if physnet not in hypervisor.physnet_mappings:
+                del indices[physnet]
+        for physnet in sorted(hypervisor.physnet_mappings):
+            if physnet not in indices:
+                indices[physnet] = _lowest_free(indices.values())
+
+
+def _lowest_free(used, start=0):
+    used = set(used)
+    index = start
+    while index in used:
+        index += 1
+    return index
+
+
+def _kept_nodes(spec, nodes):
+    """Names of the spec's live nodes to keep: the lowest-numbered."""
+    mine = [name for name, node in nodes.items()
+            if node['spec'] == spec.key and node.get('state') != ABSENT]
+    mine.sort(key=lambda name: (naming.node_index(name, spec.node_name_prefix)
+                                or 0, name))
+    return mine[:spec.count]
+
+
+def _refresh(node, cluster, spec, state):
+    """Bring a kept node's wanted hardware and Ironic data up to date."""
+    node_type = cluster.node_types[spec.type]
+    node.update(_hardware(cluster, spec, node_type))
+    node['state'] = PRESENT
+
+
+def _hardware(cluster, spec, node_type):
+    return {
+        'type': node_type.name,
+        'memory_mb': node_type.memory_mb,
+        'vcpus': node_type.vcpus,
+        'cpu_mode': node_type.cpu_mode,
+        'console_log': node_type.console_log_enabled,
+        'boot_mode': spec.boot_mode,
+        'ironic_driver': node_type.ironic_driver,
+        'ironic_config': spec.ironic_config,
+    }
+
+
+def _new_node(cluster, spec, state, scheduler, rng):
+    node_type = cluster.node_types[spec.type]
+    hypervisor = _place(cluster, spec, node_type, state, scheduler)
+    name = _free_name(spec.node_name_prefix, state['nodes'])
+    node = {
+        'name': name,
+        'uuid': str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        'spec': spec.key,
+        'hypervisor': hypervisor.name,
+        'volumes': [
+            {'name': '%s%s%d' % (name, spec.vol_name_prefix, index),
+             'capacity': capacity}
+            for index, capacity in enumerate(node_type.volumes)],
+        'nics': _nics(name, node_type, hypervisor, cluster, state, rng),
+        'bmc': {'driver': 'ipmi', 'address': hypervisor.bmc_address,
+                'port': _free_port(cluster, hypervisor, state, spec)},
+        'ironic_uuid': None,
+    }
+    _refresh(node, cluster, spec, state)
+    return node
+
+
+def _place(cluster, spec, node_type, state, scheduler):
+    candidates = [hypervisor for hypervisor in cluster.hypervisors
+                  if set(node_type.physical_networks)
+                  <= set(hypervisor.physnet_mappings)]
+    if not candidates:
+        missing = sorted(set(node_type.physical_networks) - set(
+            cluster.hypervisors[0].physnet_mappings))
+        raise exception.ScheduleError(
+            '%s: specs: node type %r uses physical network(s) %s, which '
+            'physnet_mappings does not map on any hypervisor.' % (
+                cluster.source, spec.type, ', '.join(missing)))
+    with_ports = [hypervisor for hypervisor in candidates
+                  if _ports_left(cluster, hypervisor, state)]
+    if not with_ports:
+        raise exception.ScheduleError(
+            '%s: no free IPMI port left for a node of spec %s: ports '
+            '%d-%d are all taken; widen ipmi_port_range_start/end.' % (
+                cluster.source, spec.key, cluster.ipmi.port_range_start,
+                cluster.ipmi.port_range_end))
+    return scheduler.choose(node_type, with_ports)
+
+
+def _free_name(prefix, nodes):
+    index = _lowest_free(
+        naming.node_index(name, prefix) for name in nodes)
+    return '%s%d' % (prefix, index)
+
+
+def _used_ports(hypervisor, state):
+    return {node['bmc']['port'] for node in state['nodes'].values()
+            if node['hypervisor'] == hypervisor.name}
+
+
+def _ports_left(cluster, hypervisor, state):
+    return set(cluster.ipmi.ports) - _used_ports(hypervisor, state)
+
+
+def _free_port(cluster, hypervisor, state, spec):
+    return min(_ports_left(cluster, hypervisor, state))
+
+
+def _nics(name, node_type, hypervisor, cluster, state, rng):
+    indices = state['hypervisors'][hypervisor.name]['physnet_indices']
+    taken_links = _taken_links(state)
+    taken_macs = {nic['mac'] for node in state['nodes'].values()
+                  for nic in node['nics']}
+    nics = []
+    for physnet in node_type.physical_networks:
+        index = indices[physnet]
+        bridge_end, node_end = _veth_pair(name, index, taken_links)
+        mac = _free_mac(rng, taken_macs)
+        nics.append({
+            'physnet': physnet,
+            'mac': mac,
+            'bridge': naming.bridge(cluster.network.bridge_prefix, index),
+            'veth_bridge': bridge_end,
+            'veth_node': node_end,
+        })
+    return nics
+
+
+def _taken_links(state):
+    return {nic[end] for node in state['nodes'].values()
+            for nic in node['nics'] for end in ('veth_bridge', 'veth_node')}
+
+
+def _veth_pair(name, index, taken):
+    for salt in range(100):
+        pair = (naming.veth(name, index, naming.BRIDGE_SIDE, salt),
+                naming.veth(name, index, naming.NODE_SIDE, salt))
+        if not taken.intersection(pair):
+            taken.update(pair)
+            return pair
+    raise exception.ScheduleError('No free link name for node %s' % name)
+
+
+def _free_mac(rng, taken):
+    while True:
+        # 52:54:00 is the prefix QEMU and libvirt use for guest NICs.
+        mac = '52:54:00:%02x:%02x:%02x' % tuple(
+            rng.getrandbits(8) for _ in range(3))
+        if mac not in taken:
+            taken.add(mac)
+            return mac

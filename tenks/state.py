@@ -1,0 +1,115 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The state file: what Tenks made, so that it can keep and remove it.
+
+Written atomically (temporary file, fsync, rename) with mode 0600 since it
+holds BMC passwords, and locked for a whole run so that two runs never
+interleave.
+"""
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import sys
+import tempfile
+
+from tenks import exception
+
+SCHEMA_VERSION = 1
+
+
+def empty():
+    return {
+        'schema_version': SCHEMA_VERSION,
+        'cluster_id': secrets.token_hex(4),
+        'credentials': {},
+        'hypervisors': {},
+        'nodes': {},
+    }
+
+
+def load(path):
+    """Return the state in path, or a new empty state if there is none."""
+    try:
+        with open(path) as stream:
+            data = json.load(stream)
+    except FileNotFoundError:
+        return empty()
+    except (OSError, ValueError) as err:
+        raise exception.StateError('Cannot read state file %s: %s' % (
+            path, err))
+    version = data.get('schema_version')
+    if version != SCHEMA_VERSION:
+        raise exception.StateError(
+            'State file %s has schema version %s; this Tenks reads version '
+            '%d.' % (path, version, SCHEMA_VERSION))
+    return data
+
+
+def save(path, data):
+    """Replace path with data in one atomic step."""
+    directory = os.path.dirname(path) or '.'
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.state-')
+    try:
+        with os.fdopen(fd, 'w') as stream:
+            json.dump(data, stream, indent=1, sort_keys=True)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory):
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def locked(path):
+    """Hold the exclusive lock of the state file at path for a run.
+
+    The lock file names its holder, so a second run can say who to wait
+    for. The kernel drops the lock when the holder dies, however it dies.
+    """
+    directory = os.path.dirname(path) or '.'
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    lock_path = path + '.lock'
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid, command = _holder(fd)
+            raise exception.StateLocked(path=path, pid=pid, command=command)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, ('%d\n%s\n' % (os.getpid(), ' '.join(sys.argv)))
+                  .encode(), 0)
+        yield
+        os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)
+
+
+def _holder(fd):
+    lines = os.pread(fd, 4096, 0).decode(errors='replace').splitlines()
+    return (lines[0] if lines else '?'), (lines[1] if len(lines) > 1 else '?')
