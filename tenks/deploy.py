@@ -109,9 +109,8 @@ def _forget_absent(ctx, path):
                  if node.get('state') == schedule.ABSENT]:
         del nodes[name]
     if ctx.teardown and not nodes:
+        # The lock's release then removes the lock file too.
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path + '.lock')
     else:
         state_module.save(path, ctx.state)

@@ -90,8 +90,11 @@ def locked(path):
 
     The lock file names its holder, so a second run can say who to wait
     for. The kernel drops the lock when the holder dies, however it dies.
+    A run that ends without a state file leaves no lock file or directory
+    behind either, so a rejected first run changes nothing on the host.
     """
     directory = os.path.dirname(path) or '.'
+    made_directory = not os.path.isdir(directory)
     os.makedirs(directory, mode=0o700, exist_ok=True)
     lock_path = path + '.lock'
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -104,10 +107,22 @@ def locked(path):
         os.ftruncate(fd, 0)
         os.pwrite(fd, ('%d\n%s\n' % (os.getpid(), ' '.join(sys.argv)))
                   .encode(), 0)
-        yield
-        os.ftruncate(fd, 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            if not os.path.exists(path):
+                _remove_lock(lock_path, directory if made_directory else None)
     finally:
         os.close(fd)
+
+
+def _remove_lock(lock_path, directory):
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(lock_path)
+    if directory:
+        with contextlib.suppress(OSError):
+            os.rmdir(directory)
 
 
 def _holder(fd):
