@@ -155,8 +155,8 @@ def _is(value, kind):
 
 
 def _kind(value):
-    return {list: 'a list', str: 'a string'}.get(type(value),
-                                                type(value).__name__)
+    names = {list: 'a list', str: 'a string'}
+    return names.get(type(value), type(value).__name__)
 
 
 def _join(path, key):
@@ -232,8 +232,8 @@ def _node_types(top, default_driver, conf):
                 'console_log_enabled', bool,
                 top.get('console_log_enabled', bool,
                         conf.libvirt.console_log_enabled)),
-            cpu_mode=entry.get('cpu_mode', str,
-                               top.get('cpu_mode', str, conf.libvirt.cpu_mode)),
+            cpu_mode=entry.get('cpu_mode', str, top.get(
+                'cpu_mode', str, conf.libvirt.cpu_mode)),
         )
     return result
 

@@ -23,12 +23,12 @@ from stevedore import driver
 
 from tenks.bmc import vbmcd
 from tenks import exception
+from tenks import hosts
 from tenks.network import batch
 from tenks.network import facts as net_facts
 from tenks.network import kinds as net_kinds
 from tenks.network import ovs
 from tenks import schedule
-from tenks import hosts
 
 
 def load_plugin(namespace, name):

@@ -92,5 +92,3 @@ def kvm_runs_guests(qemu='qemu-system-x86_64'):
             # A failing KVM pauses the guest rather than exiting.
             return False
     return result.returncode == PROBE_SUCCESS
-
-
