@@ -173,6 +173,9 @@ def load_file(path):
     except OSError as err:
         raise exception.ConfigError(source=path, path='(file)',
                                     problem=err.strerror)
+    except UnicodeDecodeError:
+        raise exception.ConfigError(source=path, path='(file)',
+                                    problem='not UTF-8 text')
     except yaml.YAMLError as err:
         mark = getattr(err, 'problem_mark', None)
         where = 'line %d' % (mark.line + 1) if mark else '(file)'
@@ -301,8 +304,8 @@ def _ironic_config(spec):
 
 
 def _boot_mode(spec, ironic_config, default):
-    capabilities = (ironic_config or {}).get('properties', {}).get(
-        'capabilities', {})
+    properties = (ironic_config or {}).get('properties') or {}
+    capabilities = properties.get('capabilities') or {}
     mode = parse_capabilities(capabilities).get('boot_mode', default)
     if mode not in BOOT_MODES:
         spec.fail('boot_mode %r is not one of %s' % (
@@ -333,13 +336,17 @@ def _hypervisors(top, conf):
     for name in hypervisors.data:
         entry = hypervisors.child(name, {})
         entry.check_keys(HYPERVISOR_KEYS)
+        address = entry.get('address', str, str(name))
+        # A remote hypervisor's BMCs listen there, not on loopback here.
+        default_bmc = bmc_address if address in model.LOCAL_ADDRESSES \
+            else address
         result.append(model.Hypervisor(
             name=str(name),
-            address=entry.get('address', str, str(name)),
+            address=address,
             libvirt_uri=entry.get('libvirt_uri', str, uri),
             physnet_mappings=(entry.string_map('physnet_mappings')
                               or mappings),
-            bmc_address=entry.get('bmc_address', str, bmc_address)))
+            bmc_address=entry.get('bmc_address', str, default_bmc)))
     return tuple(result)
 
 

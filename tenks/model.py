@@ -16,6 +16,7 @@ import dataclasses
 import typing
 
 LOCALHOST = 'localhost'
+LOCAL_ADDRESSES = (LOCALHOST, '127.0.0.1', '::1')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Hypervisor:
 
     @property
     def is_local(self):
-        return self.address in (LOCALHOST, '127.0.0.1', '::1')
+        return self.address in LOCAL_ADDRESSES
 
 
 @dataclasses.dataclass(frozen=True)

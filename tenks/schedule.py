@@ -166,8 +166,10 @@ def _free_name(prefix, nodes):
 
 
 def _used_ports(hypervisor, state):
+    """Ports taken on the hypervisor, or on its BMC address elsewhere."""
     return {node['bmc']['port'] for node in state['nodes'].values()
-            if node['hypervisor'] == hypervisor.name}
+            if node['hypervisor'] == hypervisor.name
+            or node['bmc']['address'] == hypervisor.bmc_address}
 
 
 def _ports_left(cluster, hypervisor, state):

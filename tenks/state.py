@@ -50,6 +50,9 @@ def load(path):
     except (OSError, ValueError) as err:
         raise exception.StateError('Cannot read state file %s: %s' % (
             path, err))
+    if not isinstance(data, dict):
+        raise exception.StateError('State file %s does not hold a Tenks '
+                                   'state (a JSON object).' % path)
     version = data.get('schema_version')
     if version != SCHEMA_VERSION:
         raise exception.StateError(
@@ -95,15 +98,9 @@ def locked(path):
     """
     directory = os.path.dirname(path) or '.'
     made_directory = not os.path.isdir(directory)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
     lock_path = path + '.lock'
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _acquire(path, lock_path)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pid, command = _holder(fd)
-            raise exception.StateLocked(path=path, pid=pid, command=command)
         os.ftruncate(fd, 0)
         os.pwrite(fd, ('%d\n%s\n' % (os.getpid(), ' '.join(sys.argv)))
                   .encode(), 0)
@@ -115,6 +112,35 @@ def locked(path):
                 _remove_lock(lock_path, directory if made_directory else None)
     finally:
         os.close(fd)
+
+
+def _acquire(path, lock_path):
+    """An fd holding the flock of the lock file that is at lock_path now.
+
+    A run that ends without a state file unlinks the lock file; a run that
+    opened it just before then locks a file no longer linked, so it tries
+    again on the new one instead of running beside a third run.
+    """
+    while True:
+        os.makedirs(os.path.dirname(lock_path) or '.', mode=0o700,
+                    exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid, command = _holder(fd)
+            os.close(fd)
+            raise exception.StateLocked(path=path, pid=pid, command=command)
+        if still_linked(fd, lock_path):
+            return fd
+        os.close(fd)
+
+
+def still_linked(fd, lock_path):
+    try:
+        return os.stat(lock_path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def _remove_lock(lock_path, directory):

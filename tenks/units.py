@@ -12,6 +12,7 @@
 
 """Capacities written the way people write them: 10GB, 1.5GiB, 512MiB."""
 
+import decimal
 import re
 
 _FACTORS = {
@@ -42,7 +43,8 @@ def parse_capacity(value):
         if unit not in _FACTORS:
             raise ValueError('has unknown unit %r (use B, MB, GB, TB, '
                              'MiB, GiB or TiB)' % match.group(2))
-    size = int(float(number) * _FACTORS[unit])
+    # Decimal, so that 2.01GB is 2010000000 bytes, not one byte short.
+    size = int(decimal.Decimal(number) * _FACTORS[unit])
     if size <= 0:
         raise ValueError('must be larger than zero')
     return size

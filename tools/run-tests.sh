@@ -31,8 +31,9 @@ for candidate in .tox/py3/bin/stestr .tox/functional/bin/stestr; do
 done
 total() {
     local field=$1 sum=0 repo n
-    for repo in .stestr .stestr-functional; do
-        if [ -z "$stestr" ] || [ ! -d "$repo" ]; then continue; fi
+    # stestr keeps a run's results in <repo>/.stestr.
+    for repo in . .stestr-functional; do
+        if [ -z "$stestr" ] || [ ! -d "$repo/.stestr" ]; then continue; fi
         n=$("$stestr" --repo-url "$repo" last 2>/dev/null \
             | sed -n "s/^ - $field: \([0-9]*\).*/\1/p")
         sum=$((sum + ${n:-0}))

@@ -1,0 +1,527 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import logging
+import os
+
+import fixtures
+import testtools
+
+from tenks import conf as tenks_conf
+from tenks import config
+from tenks import exception
+from tenks import units
+
+GIB = 1024 ** 3
+SOURCE = 'cluster.yaml'
+
+
+def good_data():
+    return {
+        'node_types': {
+            'small': {
+                'memory_mb': 1024,
+                'vcpus': 2,
+                'volumes': [{'capacity': '10GB'}, {'capacity': '1GiB'},
+                            {'capacity': 4096}, {'capacity': '512MiB'}],
+                'physical_networks': ['physnet1', 'physnet2'],
+            },
+            'big': {
+                'memory_mb': 4096,
+                'vcpus': 4,
+                'physical_networks': ['physnet1'],
+                'console_log_enabled': True,
+                'cpu_mode': 'host-passthrough',
+            },
+        },
+        'specs': [
+            {'type': 'small', 'count': 2},
+            {'type': 'small', 'count': 1},
+            {'type': 'big', 'count': 0, 'node_name_prefix': 'bg',
+             'vol_name_prefix': 'disk'},
+        ],
+        'physnet_mappings': {'physnet1': 'eth1', 'physnet2': 'brsrc'},
+        'ipmi_port_range_start': 6300,
+        'ipmi_port_range_end': 6309,
+    }
+
+
+class ConfigTestCase(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf = tenks_conf.load()
+
+    def parse(self, data):
+        return config.parse(data, self.conf, source=SOURCE)
+
+    def assertConfigError(self, data, message):
+        err = self.assertRaises(exception.ConfigError, self.parse, data)
+        self.assertEqual(message, str(err))
+
+    def write(self, text, name='cluster.yaml'):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path, name)
+        with open(path, 'w') as stream:
+            stream.write(text)
+        return path
+
+
+class TestParseGood(ConfigTestCase):
+
+    def test_node_types(self):
+        cluster = self.parse(good_data())
+        self.assertEqual(['big', 'small'], sorted(cluster.node_types))
+        small = cluster.node_types['small']
+        self.assertEqual('small', small.name)
+        self.assertEqual(1024, small.memory_mb)
+        self.assertEqual(2, small.vcpus)
+        self.assertEqual(('physnet1', 'physnet2'), small.physical_networks)
+        self.assertEqual('ipmi', small.ironic_driver)
+        self.assertEqual(self.conf.libvirt.console_log_enabled,
+                         small.console_log_enabled)
+        big = cluster.node_types['big']
+        self.assertEqual((), big.volumes)
+        self.assertTrue(big.console_log_enabled)
+        self.assertEqual('host-passthrough', big.cpu_mode)
+
+    def test_capacities_in_bytes(self):
+        small = self.parse(good_data()).node_types['small']
+        self.assertEqual((10 * 1000 ** 3, GIB, 4096, 512 * 1024 ** 2),
+                         small.volumes)
+
+    def test_spec_keys_and_prefixes(self):
+        specs = self.parse(good_data()).specs
+        self.assertEqual(['small/tk/1', 'small/tk/2', 'big/bg/1'],
+                         [spec.key for spec in specs])
+        self.assertEqual([2, 1, 0], [spec.count for spec in specs])
+        self.assertEqual(['vol', 'vol', 'disk'],
+                         [spec.vol_name_prefix for spec in specs])
+        self.assertIsNone(specs[0].ironic_config)
+
+    def test_top_level_prefixes_are_spec_defaults(self):
+        data = good_data()
+        data['node_name_prefix'] = 'node'
+        data['vol_name_prefix'] = 'v'
+        specs = self.parse(data).specs
+        self.assertEqual(['small/node/1', 'small/node/2', 'big/bg/1'],
+                         [spec.key for spec in specs])
+        self.assertEqual(['v', 'v', 'disk'],
+                         [spec.vol_name_prefix for spec in specs])
+
+    def test_boot_mode_default_is_uefi(self):
+        specs = self.parse(good_data()).specs
+        self.assertEqual(['uefi'] * 3, [spec.boot_mode for spec in specs])
+
+    def test_boot_mode_from_default_boot_mode(self):
+        data = good_data()
+        data['default_boot_mode'] = 'bios'
+        specs = self.parse(data).specs
+        self.assertEqual(['bios'] * 3, [spec.boot_mode for spec in specs])
+
+    def test_boot_mode_from_capabilities_string(self):
+        data = good_data()
+        data['default_boot_mode'] = 'bios'
+        data['specs'][0]['ironic_config'] = {
+            'resource_class': 'baremetal',
+            'properties': {'capabilities': 'boot_mode:uefi,foo:bar'}}
+        spec = self.parse(data).specs[0]
+        self.assertEqual('uefi', spec.boot_mode)
+        self.assertEqual({'resource_class': 'baremetal',
+                          'properties': {
+                              'capabilities': 'boot_mode:uefi,foo:bar'}},
+                         spec.ironic_config)
+
+    def test_boot_mode_from_capabilities_dict(self):
+        data = good_data()
+        data['specs'][1]['ironic_config'] = {
+            'resource_class': 'baremetal',
+            'properties': {'capabilities': {'boot_mode': 'bios',
+                                            'foo': 'bar'}}}
+        specs = self.parse(data).specs
+        self.assertEqual(['uefi', 'bios', 'uefi'],
+                         [spec.boot_mode for spec in specs])
+
+    def test_parse_capabilities(self):
+        self.assertEqual({'boot_mode': 'uefi', 'foo': 'bar'},
+                         config.parse_capabilities(
+                             'boot_mode:uefi, foo:bar,junk'))
+        self.assertEqual({'a': '1'}, config.parse_capabilities({'a': 1}))
+        self.assertEqual({}, config.parse_capabilities(''))
+
+    def test_ipmi_range(self):
+        ipmi = self.parse(good_data()).ipmi
+        self.assertEqual(6300, ipmi.port_range_start)
+        self.assertEqual(6309, ipmi.port_range_end)
+        self.assertEqual(list(range(6300, 6310)), list(ipmi.ports))
+        self.assertEqual(10, len(ipmi.ports))
+
+    def test_ipmi_range_defaults_from_conf(self):
+        data = good_data()
+        del data['ipmi_port_range_start'], data['ipmi_port_range_end']
+        ipmi = self.parse(data).ipmi
+        self.assertEqual(self.conf.ipmi.port_range_start,
+                         ipmi.port_range_start)
+        self.assertEqual(self.conf.ipmi.port_range_end, ipmi.port_range_end)
+
+    def test_hypervisors_default_to_localhost(self):
+        hypervisors = self.parse(good_data()).hypervisors
+        self.assertEqual(1, len(hypervisors))
+        local = hypervisors[0]
+        self.assertEqual('localhost', local.name)
+        self.assertEqual('localhost', local.address)
+        self.assertTrue(local.is_local)
+        self.assertEqual(self.conf.libvirt.uri, local.libvirt_uri)
+        self.assertEqual(self.conf.ipmi.address, local.bmc_address)
+        self.assertEqual({'physnet1': 'eth1', 'physnet2': 'brsrc'},
+                         local.physnet_mappings)
+
+    def test_hypervisors_given(self):
+        data = good_data()
+        data['hypervisors'] = {
+            'hv1': {'address': '203.0.113.11',
+                    'physnet_mappings': {'physnet1': 'eth9'},
+                    'bmc_address': '203.0.113.11'},
+            'hv2': {},
+        }
+        hv1, hv2 = self.parse(data).hypervisors
+        self.assertEqual(('hv1', '203.0.113.11', {'physnet1': 'eth9'},
+                          '203.0.113.11'),
+                         (hv1.name, hv1.address, hv1.physnet_mappings,
+                          hv1.bmc_address))
+        self.assertFalse(hv1.is_local)
+        self.assertEqual(('hv2', 'hv2', {'physnet1': 'eth1',
+                                         'physnet2': 'brsrc'}),
+                         (hv2.name, hv2.address, hv2.physnet_mappings))
+
+    def test_physnets_sorted(self):
+        self.assertEqual(['physnet1', 'physnet2'],
+                         self.parse(good_data()).physnets)
+
+    def test_empty_file_gives_empty_cluster(self):
+        path = self.write('')
+        cluster = config.load(path, self.conf)
+        self.assertEqual(path, cluster.source)
+        self.assertEqual({}, cluster.node_types)
+        self.assertEqual((), cluster.specs)
+
+    def test_load_good_file(self):
+        path = self.write(
+            'node_types:\n'
+            '  small:\n'
+            '    memory_mb: 512\n'
+            '    vcpus: 1\n'
+            '    volumes:\n'
+            '      - capacity: 10GB\n'
+            'specs:\n'
+            '  - type: small\n'
+            '    count: 3\n'
+            'state_file_path: /tmp/tenks-unit/state.json\n')
+        cluster = config.load(path, self.conf)
+        self.assertEqual(path, cluster.source)
+        self.assertEqual((10 * 1000 ** 3,),
+                         cluster.node_types['small'].volumes)
+        self.assertEqual(['small/tk/1'], [s.key for s in cluster.specs])
+        self.assertEqual('/tmp/tenks-unit/state.json',
+                         cluster.state_file_path)
+
+    def test_ansible_only_keys_warn_once(self):
+        logger = self.useFixture(fixtures.FakeLogger(level=logging.WARNING))
+        data = good_data()
+        data['virtualenv_path'] = '/opt/venv'
+        data['veth_prefix'] = 'p-'
+        self.parse(data)
+        self.assertEqual(
+            'cluster.yaml: ignoring variables only the Ansible Tenks used: '
+            'veth_prefix, virtualenv_path\n', logger.output)
+
+    def test_no_warning_without_ansible_keys(self):
+        logger = self.useFixture(fixtures.FakeLogger(level=logging.WARNING))
+        self.parse(good_data())
+        self.assertEqual('', logger.output)
+
+
+class TestParseBad(ConfigTestCase):
+
+    def test_unknown_top_level_key_suggests(self):
+        data = good_data()
+        data['specz'] = data.pop('specs')
+        self.assertConfigError(
+            data, "cluster.yaml: specz: unknown key; did you mean 'specs'?")
+
+    def test_unknown_top_level_key_without_suggestion(self):
+        data = good_data()
+        data['zzzzzz'] = 1
+        self.assertConfigError(data, 'cluster.yaml: zzzzzz: unknown key')
+
+    def test_unknown_spec_key(self):
+        data = good_data()
+        data['specs'][1]['cont'] = 1
+        self.assertConfigError(
+            data,
+            "cluster.yaml: specs[1].cont: unknown key; did you mean 'count'?")
+
+    def test_unknown_node_type_key(self):
+        data = good_data()
+        data['node_types']['big']['memory'] = 1
+        self.assertConfigError(
+            data, "cluster.yaml: node_types.big.memory: unknown key; "
+                  "did you mean 'memory_mb'?")
+
+    def test_unknown_node_type_in_spec(self):
+        data = good_data()
+        data['specs'][2]['type'] = 'smal'
+        self.assertConfigError(
+            data, "cluster.yaml: specs[2].type: 'smal' is not a node type in "
+                  "node_types; did you mean 'small'?")
+
+    def test_spec_type_required(self):
+        data = good_data()
+        del data['specs'][0]['type']
+        self.assertConfigError(data,
+                               'cluster.yaml: specs[0].type: is required')
+
+    def test_count_negative(self):
+        data = good_data()
+        data['specs'][0]['count'] = -1
+        self.assertConfigError(
+            data, 'cluster.yaml: specs[0].count: -1 must be at least 0')
+
+    def test_count_not_integer(self):
+        data = good_data()
+        data['specs'][0]['count'] = 'x'
+        self.assertConfigError(
+            data, "cluster.yaml: specs[0].count: 'x' is not an integer")
+
+    def test_count_boolean(self):
+        data = good_data()
+        data['specs'][0]['count'] = True
+        self.assertConfigError(
+            data, 'cluster.yaml: specs[0].count: True is not an integer')
+
+    def _capacity_error(self, capacity, problem):
+        data = good_data()
+        data['node_types']['small']['volumes'][1]['capacity'] = capacity
+        self.assertConfigError(
+            data, 'cluster.yaml: node_types.small.volumes[1].capacity: %s'
+                  % problem)
+
+    def test_capacity_unknown_unit(self):
+        self._capacity_error(
+            '10XB', "'10XB' has unknown unit 'XB' (use B, MB, GB, TB, MiB, "
+                    "GiB or TiB)")
+
+    def test_capacity_negative(self):
+        self._capacity_error(
+            '-1GB', "'-1GB' is not a capacity such as 10GiB or 5GB")
+
+    def test_capacity_not_a_number(self):
+        self._capacity_error(
+            'abc', "'abc' is not a capacity such as 10GiB or 5GB")
+
+    def test_capacity_zero(self):
+        self._capacity_error('0GB', "'0GB' must be larger than zero")
+
+    def test_memory_zero(self):
+        data = good_data()
+        data['node_types']['small']['memory_mb'] = 0
+        self.assertConfigError(
+            data, 'cluster.yaml: node_types.small.memory_mb: 0 must be at '
+                  'least 1')
+
+    def test_memory_required(self):
+        data = good_data()
+        del data['node_types']['big']['memory_mb']
+        self.assertConfigError(
+            data, 'cluster.yaml: node_types.big.memory_mb: is required')
+
+    def test_unsupported_driver(self):
+        data = good_data()
+        data['node_types']['big']['ironic_driver'] = 'redfish'
+        self.assertConfigError(
+            data, "cluster.yaml: node_types.big.ironic_driver: 'redfish' is "
+                  "not a supported driver (ipmi)")
+
+    def test_bad_boot_mode_in_capabilities(self):
+        data = good_data()
+        data['specs'][0]['ironic_config'] = {
+            'resource_class': 'rc',
+            'properties': {'capabilities': 'boot_mode:legacy'}}
+        self.assertConfigError(
+            data, "cluster.yaml: specs[0].ironic_config.properties."
+                  "capabilities: boot_mode 'legacy' is not one of bios, uefi")
+
+    def test_bad_default_boot_mode(self):
+        data = good_data()
+        data['default_boot_mode'] = 'efi'
+        self.assertConfigError(
+            data, "cluster.yaml: default_boot_mode: 'efi' is not one of "
+                  "bios, uefi")
+
+    def test_ironic_config_needs_resource_class(self):
+        data = good_data()
+        data['specs'][0]['ironic_config'] = {'traits': ['CUSTOM_X']}
+        self.assertConfigError(
+            data, 'cluster.yaml: specs[0].ironic_config.resource_class: is '
+                  'required')
+
+    def test_ironic_config_properties_null(self):
+        data = good_data()
+        data['specs'][0]['ironic_config'] = {'resource_class': 'rc',
+                                             'properties': None}
+        self.assertEqual('uefi', self.parse(data).specs[0].boot_mode)
+
+    def test_bad_node_name_prefix(self):
+        data = good_data()
+        data['specs'][0]['node_name_prefix'] = 'tk/x'
+        self.assertConfigError(
+            data, "cluster.yaml: specs[0].node_name_prefix: 'tk/x' may hold "
+                  "only letters, digits, - and _")
+
+    def test_ipmi_end_before_start(self):
+        data = good_data()
+        data['ipmi_port_range_end'] = 6299
+        self.assertConfigError(
+            data, 'cluster.yaml: ipmi_port_range_end: 6299 must be between '
+                  'ipmi_port_range_start (6300) and 65535')
+
+    def test_ipmi_end_too_high(self):
+        data = good_data()
+        data['ipmi_port_range_end'] = 65536
+        self.assertConfigError(
+            data, 'cluster.yaml: ipmi_port_range_end: 65536 must be between '
+                  'ipmi_port_range_start (6300) and 65535')
+
+    def test_mapping_where_list_expected(self):
+        data = good_data()
+        data['specs'] = {'type': 'small', 'count': 1}
+        self.assertConfigError(
+            data, "cluster.yaml: specs: {'type': 'small', 'count': 1} is not "
+                  "a list")
+
+    def test_mapping_where_string_list_expected(self):
+        data = good_data()
+        data['node_types']['big']['physical_networks'] = {'physnet1': 1}
+        self.assertConfigError(
+            data, "cluster.yaml: node_types.big.physical_networks: "
+                  "{'physnet1': 1} is not a list")
+
+    def test_list_where_mapping_expected(self):
+        data = good_data()
+        data['hypervisors'] = ['hv1']
+        self.assertConfigError(
+            data, 'cluster.yaml: hypervisors: must be a mapping, not a list')
+
+    def test_spec_not_a_mapping(self):
+        data = good_data()
+        data['specs'][1] = 'small'
+        self.assertConfigError(
+            data, 'cluster.yaml: specs[1]: must be a mapping, not a string')
+
+    def test_physnet_mapping_not_a_device(self):
+        data = good_data()
+        data['physnet_mappings']['physnet2'] = ''
+        self.assertConfigError(
+            data, "cluster.yaml: physnet_mappings.physnet2: '' is not a "
+                  "device name")
+
+    def test_top_level_not_a_mapping(self):
+        self.assertConfigError(
+            ['a'], 'cluster.yaml: (top): must be a mapping, not a list')
+
+
+class TestLoadFile(ConfigTestCase):
+
+    def test_not_yaml(self):
+        path = self.write('a: [b')
+        err = self.assertRaises(exception.ConfigError, config.load, path,
+                                self.conf)
+        self.assertEqual(
+            "%s: line 1: not valid YAML: expected ',' or ']', but got "
+            "'<stream end>'" % path, str(err))
+
+    def test_missing_file(self):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'missing.yaml')
+        err = self.assertRaises(exception.ConfigError, config.load, path,
+                                self.conf)
+        self.assertEqual('%s: (file): No such file or directory' % path,
+                         str(err))
+
+    def test_error_names_file(self):
+        path = self.write('specs:\n  - type: small\n    count: 1\n')
+        err = self.assertRaises(exception.ConfigError, config.load, path,
+                                self.conf)
+        self.assertEqual("%s: specs[0].type: 'small' is not a node type in "
+                         "node_types" % path, str(err))
+
+    def test_yaml_list_at_top(self):
+        path = self.write('- a\n- b\n')
+        err = self.assertRaises(exception.ConfigError, config.load, path,
+                                self.conf)
+        self.assertEqual('%s: (top): must be a mapping, not a list' % path,
+                         str(err))
+
+    def test_binary_file(self):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'cluster.yaml')
+        with open(path, 'wb') as stream:
+            stream.write(b'\xff\xfe\x00abc: \xc3\x28')
+        self.assertRaises(exception.ConfigError, config.load, path,
+                          self.conf)
+
+
+class TestParseCapacity(testtools.TestCase):
+
+    def test_units(self):
+        cases = {
+            '10GB': 10 * 1000 ** 3,
+            '1GiB': GIB,
+            '512MiB': 512 * 1024 ** 2,
+            '1.5GiB': 3 * GIB // 2,
+            '2TB': 2 * 1000 ** 4,
+            '1TiB': 1024 ** 4,
+            '3kb': 3000,
+            '2G': 2 * GIB,
+            '100': 100,
+            '100B': 100,
+            ' 5 GB ': 5 * 1000 ** 3,
+            4096: 4096,
+        }
+        for text, size in cases.items():
+            self.assertEqual(size, units.parse_capacity(text), text)
+
+    def _error(self, value, message):
+        err = self.assertRaises(ValueError, units.parse_capacity, value)
+        self.assertEqual(message, str(err))
+
+    def test_unknown_unit(self):
+        self._error('10XB', "has unknown unit 'XB' (use B, MB, GB, TB, MiB, "
+                            "GiB or TiB)")
+
+    def test_not_capacity(self):
+        for value in ('-1GB', 'abc', '', 'GB', '1,5GB'):
+            self._error(value, 'is not a capacity such as 10GiB or 5GB')
+
+    def test_not_positive(self):
+        for value in (0, -5, '0', '0GiB', '0.1B'):
+            self._error(value, 'must be larger than zero')
+
+    def test_bool(self):
+        self._error(True, 'is not a capacity')
+
+    def test_decimal_fraction_exact(self):
+        self.assertEqual(2010000000, units.parse_capacity('2.01GB'))
+
+    def test_to_gib(self):
+        self.assertEqual(1, units.to_gib(GIB))
+        self.assertEqual(0, units.to_gib(GIB - 1))
+        self.assertEqual(9, units.to_gib(10 * 1000 ** 3))
