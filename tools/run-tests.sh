@@ -12,6 +12,11 @@ ENVS=${1:-pep8,py3,functional}
 BOOTSTRAP=${TENKS_BOOTSTRAP_VENV:-$PWD/.tox/bootstrap}
 
 tools/setup-host.sh || exit 1
+# pep8 also checks the shell scripts.
+if ! command -v shellcheck >/dev/null && command -v apt-get >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q shellcheck \
+        >/dev/null || { echo "run-tests: cannot install shellcheck" >&2; exit 1; }
+fi
 
 if [ ! -x "$BOOTSTRAP/bin/tox" ]; then
     if ! python3 -m venv "$BOOTSTRAP" \
