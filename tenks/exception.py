@@ -66,7 +66,3 @@ class ProviderError(TenksError):
 
 class BMCError(TenksError):
     """A BMC emulator failed."""
-
-
-class IronicError(TenksError):
-    """Ironic refused or failed an operation."""

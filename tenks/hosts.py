@@ -57,6 +57,3 @@ class LocalHost:
         self.commands += 1
         LOG.debug('%s: %s', self.name, shlex.join(argv))
         return subprocess.run(argv, capture_output=True).returncode == 0
-
-    def exists(self, path):
-        return os.path.exists(path)

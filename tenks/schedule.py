@@ -53,7 +53,7 @@ def schedule(cluster, previous, scheduler, rng=None):
         kept = _kept_nodes(spec, nodes)
         wanted.update(kept)
         for name in kept:
-            _refresh(nodes[name], cluster, spec, state)
+            _refresh(nodes[name], cluster, spec)
         for _ in range(spec.count - len(kept)):
             node = _new_node(cluster, spec, state, scheduler, rng)
             nodes[node['name']] = node
@@ -95,14 +95,14 @@ def _kept_nodes(spec, nodes):
     return mine[:spec.count]
 
 
-def _refresh(node, cluster, spec, state):
+def _refresh(node, cluster, spec):
     """Bring a kept node's wanted hardware and Ironic data up to date."""
     node_type = cluster.node_types[spec.type]
-    node.update(_hardware(cluster, spec, node_type))
+    node.update(_hardware(spec, node_type))
     node['state'] = PRESENT
 
 
-def _hardware(cluster, spec, node_type):
+def _hardware(spec, node_type):
     return {
         'type': node_type.name,
         'memory_mb': node_type.memory_mb,
@@ -130,10 +130,10 @@ def _new_node(cluster, spec, state, scheduler, rng):
             for index, capacity in enumerate(node_type.volumes)],
         'nics': _nics(name, node_type, hypervisor, cluster, state, rng),
         'bmc': {'driver': 'ipmi', 'address': hypervisor.bmc_address,
-                'port': _free_port(cluster, hypervisor, state, spec)},
+                'port': _free_port(cluster, hypervisor, state)},
         'ironic_uuid': None,
     }
-    _refresh(node, cluster, spec, state)
+    _refresh(node, cluster, spec)
     return node
 
 
@@ -176,7 +176,7 @@ def _ports_left(cluster, hypervisor, state):
     return set(cluster.ipmi.ports) - _used_ports(hypervisor, state)
 
 
-def _free_port(cluster, hypervisor, state, spec):
+def _free_port(cluster, hypervisor, state):
     return min(_ports_left(cluster, hypervisor, state))
 
 
