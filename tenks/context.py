@@ -24,6 +24,8 @@ from stevedore import driver
 from tenks.bmc import vbmcd
 from tenks import exception
 from tenks import hosts
+from tenks.ironic import client as ironic_client
+from tenks.ironic import kinds as ironic_kinds
 from tenks.network import batch
 from tenks.network import facts as net_facts
 from tenks.network import kinds as net_kinds
@@ -41,11 +43,12 @@ def load_plugin(namespace, name):
 
 class Context:
 
-    def __init__(self, conf, cluster, state, teardown=False):
+    def __init__(self, conf, cluster, state, teardown=False, force=False):
         self.conf = conf
         self.cluster = cluster
         self.state = state
         self.teardown = teardown
+        self.force = force
         self.state_dir = os.path.dirname(cluster.state_file_path)
         for hypervisor in cluster.hypervisors:
             if not hypervisor.is_local:
@@ -56,6 +59,7 @@ class Context:
         self.host = hosts.LocalHost()
         self.provider = load_plugin('tenks.providers', 'libvirt')
         self.bmc_emulator = load_plugin('tenks.bmc_emulators', 'virtualbmc')
+        self._ironic = None
         self._facts = {}
         self._libvirt = {}
         self._engines = {}
@@ -67,7 +71,21 @@ class Context:
 
     def kinds(self):
         return ([net_kinds.Physnets(), net_kinds.Veths()]
-                + self.provider.kinds() + self.bmc_emulator.kinds())
+                + self.provider.kinds() + self.bmc_emulator.kinds()
+                + [ironic_kinds.Nodes(), ironic_kinds.Ports()])
+
+    def ironic(self):
+        """The run's Ironic client; an error when no cloud is configured."""
+        if self._ironic is None:
+            if not ironic_client.configured(self.conf):
+                raise exception.ConfigError(
+                    source=self.cluster.source, path='specs',
+                    problem='nodes with ironic_config need an Ironic: set '
+                            'OS_CLOUD or [ironic] cloud in tenks.conf (for '
+                            'a throwaway one, see '
+                            'tools/standalone_ironic.py)')
+            self._ironic = ironic_client.Ironic(self.conf)
+        return self._ironic
 
     def present_nodes(self, hypervisor):
         if self.teardown:

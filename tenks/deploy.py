@@ -33,7 +33,7 @@ LOG = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
-def session(conf, cluster, teardown=False, write=True):
+def session(conf, cluster, teardown=False, write=True, force=False):
     """A Context for a run, holding the state lock when it will write."""
     path = cluster.state_file_path
     lock = state_module.locked(path) if write else contextlib.nullcontext()
@@ -46,7 +46,7 @@ def session(conf, cluster, teardown=False, write=True):
                                                conf.scheduler)
             desired = schedule.schedule(cluster, previous, scheduler())
             _ensure_credentials(cluster, desired)
-        ctx = ctx_module.Context(conf, cluster, desired, teardown)
+        ctx = ctx_module.Context(conf, cluster, desired, teardown, force)
         try:
             yield ctx
         finally:

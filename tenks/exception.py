@@ -66,3 +66,7 @@ class ProviderError(TenksError):
 
 class BMCError(TenksError):
     """A BMC emulator failed."""
+
+
+class IronicError(TenksError):
+    """Ironic refused an operation or cannot be reached."""

@@ -12,14 +12,20 @@
 
 """The node table of `tenks list`: recorded state joined with live state."""
 
+import logging
+
 from cliff import columns
 import libvirt
 
 from tenks import exception
+from tenks.ironic import client as ironic_client
 from tenks import state as state_module
 
+LOG = logging.getLogger(__name__)
+
 COLUMNS = ('Node', 'Hypervisor', 'State', 'Memory MB', 'vCPUs', 'BMC',
-           'MACs', 'Bridge ports')
+           'MACs', 'Bridge ports', 'Ironic UUID', 'Provision state',
+           'Power state')
 
 _POWER = {
     libvirt.VIR_DOMAIN_RUNNING: 'running',
@@ -41,21 +47,41 @@ class ListColumn(columns.FormattableColumn):
         return list(self._value)
 
 
-def rows(path):
+def rows(path, conf):
     data = state_module.load(path)
     states = _power_states(data)
-    return [_row(node, states.get(node['name'], 'missing'))
+    enrolled = _ironic_nodes(data, conf)
+    return [_row(node, states.get(node['name'], 'missing'),
+                 enrolled.get(node.get('ironic_uuid')))
             for node in sorted(data['nodes'].values(),
                                key=lambda node: node['name'])]
 
 
-def _row(node, power):
+def _row(node, power, ironic_node):
     bmc = node['bmc']
+    ironic_node = ironic_node or {}
     return (node['name'], node['hypervisor'], power, node['memory_mb'],
             node['vcpus'], '%s:%s' % (bmc['address'], bmc['port']),
             ListColumn([nic['mac'] for nic in node['nics']]),
             ListColumn(['%s:%s' % (nic['bridge'], nic['veth_bridge'])
-                        for nic in node['nics']]))
+                        for nic in node['nics']]),
+            node.get('ironic_uuid') or '',
+            ironic_node.get('provision_state', ''),
+            ironic_node.get('power_state') or '')
+
+
+def _ironic_nodes(data, conf):
+    """Ironic's view of enrolled nodes by UUID; {} if it cannot be had."""
+    if not any(node.get('ironic_uuid') for node in data['nodes'].values()):
+        return {}
+    if not ironic_client.configured(conf):
+        return {}
+    try:
+        nodes = ironic_client.Ironic(conf).nodes()
+    except exception.IronicError as err:
+        LOG.warning('Ironic states unknown: %s', err)
+        return {}
+    return {node['id']: node for node in nodes.values()}
 
 
 def _power_states(data):

@@ -64,3 +64,14 @@ def node_index(name, prefix):
 
 def is_veth_bridge_end(name):
     return re.search(r'-\d+%s$' % BRIDGE_SIDE, name) is not None
+
+
+def bridge_mac(cluster_id, bridge_name):
+    """A stable, locally administered MAC for a physnet bridge.
+
+    Left alone, OVS and Linux bridges take the lowest MAC of their ports,
+    so the switch_id Ironic ports record would change as nodes come and go.
+    """
+    digest = hashlib.sha1(('%s/%s' % (cluster_id, bridge_name)).encode())
+    return ':'.join(['02'] + [digest.hexdigest()[i:i + 2]
+                              for i in range(0, 10, 2)])

@@ -202,7 +202,9 @@ class StandaloneIronic:
         conf['DEFAULT'].update(state_path=work, log_file=str(self.log_file))
         conf['api'] = {'host_ip': HOST, 'port': str(self.port)}
         conf['database'] = {
-            'connection': 'sqlite:///%s/ironic.sqlite' % work}
+            # SQLite serialises writers; wait for the lock rather than fail
+            # a client's request (the default waits 5 s).
+            'connection': 'sqlite:///%s/ironic.sqlite?timeout=60' % work}
         # PXE/iPXE boot interfaces write files here when they are loaded.
         conf['pxe'] = {'tftp_root': work + '/tftpboot'}
         conf['deploy'] = {'http_root': work + '/httpboot'}

@@ -13,6 +13,7 @@
 """The commands of `tenks`: each parses its arguments and forwards."""
 
 import logging
+import os
 
 from cliff import command
 from cliff import lister
@@ -77,7 +78,8 @@ class Deploy(_ClusterCommand):
 
     def take_action(self, parsed_args):
         cluster = self.cluster(parsed_args)
-        with deploy.session(self.app.conf, cluster, self.teardown) as ctx:
+        with deploy.session(self.app.conf, cluster, self.teardown,
+                            force=getattr(parsed_args, 'force', False)) as ctx:
             actions = deploy.plan(ctx)
             deploy.apply(ctx, actions, self._progress)
         if actions:
@@ -90,14 +92,26 @@ class Deploy(_ClusterCommand):
                                   'matches %s.\n' % cluster.source)
 
     def _progress(self, line):
-        self.app.stdout.write('  %s\n' % line)
-        self.app.stdout.flush()
+        # A reader that went away (`| head`) must not stop the run half way.
+        try:
+            self.app.stdout.write('  %s\n' % line)
+            self.app.stdout.flush()
+        except BrokenPipeError:
+            self.app.stdout = open(os.devnull, 'w')
 
 
 class Teardown(Deploy):
     """Remove everything Tenks made for the cluster, and nothing else."""
 
     teardown = True
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            '--force', action='store_true',
+            help='Put Ironic nodes that Ironic will not delete in their '
+                 'state (deployed, failed) into maintenance, then delete.')
+        return parser
 
 
 class List(lister.Lister):
@@ -117,4 +131,4 @@ class List(lister.Lister):
                                self.app.conf).state_file_path
         else:
             path = config.default_state_file(self.app.conf)
-        return inventory.COLUMNS, inventory.rows(path)
+        return inventory.COLUMNS, inventory.rows(path, self.app.conf)

@@ -30,6 +30,7 @@ class Link:
     alias: str = None
     master: str = None
     peer: str = None
+    address: str = None
 
 
 @dataclasses.dataclass
@@ -106,7 +107,7 @@ def parse_links(output):
         links[entry['ifname']] = Link(
             name=entry['ifname'], kind=info.get('info_kind'),
             alias=entry.get('ifalias'), master=entry.get('master'),
-            peer=entry.get('link'))
+            peer=entry.get('link'), address=entry.get('address'))
     return links
 
 

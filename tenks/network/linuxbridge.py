@@ -12,6 +12,7 @@
 
 """Linux bridge physnet bridges."""
 
+from tenks import naming
 from tenks.network import facts as net_facts
 
 
@@ -22,7 +23,8 @@ class LinuxBridges:
         self.mark = cluster_id
 
     def create_bridge(self, batch, name):
-        batch.ip('link', 'add', 'name', name, 'type', 'bridge')
+        batch.ip('link', 'add', 'name', name, 'address',
+                 naming.bridge_mac(self.mark, name), 'type', 'bridge')
         batch.ip('link', 'set', 'dev', name, 'alias',
                  net_facts.ALIAS_PREFIX + self.mark)
         batch.ip('link', 'set', 'dev', name, 'up')

@@ -14,6 +14,7 @@
 
 import os
 
+from tenks import naming
 from tenks.network import facts as net_facts
 
 
@@ -28,6 +29,8 @@ class OVSBridges:
         batch.ovs('--may-exist', 'add-br', name)
         batch.ovs('set', 'Bridge', name,
                   'datapath_type=%s' % self.datapath_type,
+                  'other-config:hwaddr="%s"' % naming.bridge_mac(self.mark,
+                                                                 name),
                   'external_ids:%s=%s' % (net_facts.OVS_MARK, self.mark))
         batch.ip('link', 'set', 'dev', name, 'up')
 

@@ -109,7 +109,8 @@ class TestParseLinks(testtools.TestCase):
             facts.Link('tk0-1b', kind='veth', alias='tenks:c0ffee00',
                        master='brtenks1', peer='tk0-1n'),
             links['tk0-1b'])
-        self.assertEqual(facts.Link('eth1'), links['eth1'])
+        self.assertEqual(facts.Link('eth1', address='02:00:00:00:00:01'),
+                         links['eth1'])
         self.assertEqual('bridge', links['brtenks1'].kind)
         self.assertEqual('openvswitch', links['brtenks0'].kind)
 

@@ -1,0 +1,121 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""One openstacksdk connection per run, and Ironic's answers cached.
+
+Every SDK or network failure becomes an IronicError with one line a user
+can act on. Writes are counted for the benchmark.
+"""
+
+import functools
+import logging
+import os
+
+from keystoneauth1 import exceptions as ks_exceptions
+import openstack
+from openstack import exceptions as sdk_exceptions
+
+from tenks import exception
+
+LOG = logging.getLogger(__name__)
+_FAILURES = (sdk_exceptions.SDKException, ks_exceptions.ClientException)
+
+
+def translated(function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except exception.TenksError:
+            raise
+        except _FAILURES as err:
+            raise exception.IronicError('Ironic: %s' % _one_line(err))
+    return wrapper
+
+
+def _one_line(err):
+    text = str(err).strip() or type(err).__name__
+    return ' '.join(text.split())
+
+
+def cloud_name(conf):
+    return conf.ironic.cloud or os.environ.get('OS_CLOUD')
+
+
+def configured(conf):
+    """Whether any openstacksdk cloud configuration is at hand."""
+    return bool(cloud_name(conf) or os.environ.get('OS_AUTH_URL')
+                or os.environ.get('OS_ENDPOINT'))
+
+
+class Ironic:
+
+    def __init__(self, conf):
+        self.cloud = cloud_name(conf)
+        self.timeout = conf.ironic.wait_timeout
+        self.writes = 0
+        self._conn = None
+        self._nodes = None
+        self._ports = None
+        self._warned = set()
+
+    @property
+    @translated
+    def conn(self):
+        if self._conn is None:
+            try:
+                self._conn = openstack.connect(cloud=self.cloud)
+            except sdk_exceptions.ConfigException as err:
+                raise exception.IronicError(
+                    'Cannot use cloud %r: %s' % (self.cloud, _one_line(err)))
+        return self._conn
+
+    @translated
+    def nodes(self):
+        if self._nodes is None:
+            self._nodes = {node.name: node.to_dict(computed=False)
+                           for node in self.conn.baremetal.nodes(
+                               details=True)}
+        return self._nodes
+
+    @translated
+    def ports(self):
+        if self._ports is None:
+            self._ports = {port.address: port.to_dict(computed=False)
+                           for port in self.conn.baremetal.ports(
+                               details=True)}
+        return self._ports
+
+    def forget(self):
+        self._nodes = self._ports = None
+
+    @translated
+    def has_service(self, service_type):
+        return self.conn.has_service(service_type)
+
+    def warn_once(self, message):
+        if message not in self._warned:
+            self._warned.add(message)
+            LOG.warning(message)
+
+    @translated
+    def images(self):
+        """Glance image names to IDs, or {} when there is no Glance."""
+        if not self.has_service('image'):
+            return {}
+        return {image.name: image.id for image in self.conn.image.images()}
+
+    @translated
+    def write(self, method, *args, **kwargs):
+        """Call a baremetal proxy method that changes something."""
+        self.writes += 1
+        return getattr(self.conn.baremetal, method)(*args, **kwargs)

@@ -1,0 +1,206 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Ironic nodes and ports as reconciled resource kinds."""
+
+from tenks import exception
+from tenks.ironic import client
+from tenks.ironic import fields
+from tenks import naming
+from tenks import plan
+
+# Ironic deletes nodes in these states, or any node in maintenance.
+DELETABLE = ('enroll', 'manageable', 'available', 'adopt failed')
+
+
+def _enrolled(ctx, hypervisor):
+    return [node for node in ctx.present_nodes(hypervisor)
+            if node.get('ironic_config')]
+
+
+def _known_to_ironic(ctx, hypervisor):
+    """Whether any node of the hypervisor was, or was to be, enrolled."""
+    return any(node.get('ironic_config') or node.get('ironic_uuid')
+               for node in ctx.state['nodes'].values()
+               if node['hypervisor'] == hypervisor.name)
+
+
+def _mine(ctx, hypervisor, extra):
+    extra = extra or {}
+    return (extra.get(fields.MARK) == ctx.cluster_id
+            and extra.get(fields.HYPERVISOR) == hypervisor.name)
+
+
+class Nodes:
+
+    name = 'ironic-node'
+
+    def plan(self, ctx, hypervisor):
+        enrolled = _enrolled(ctx, hypervisor)
+        if not enrolled and not _known_to_ironic(ctx, hypervisor):
+            return []
+        ironic = ctx.ironic()
+        images = ironic.images() if any(
+            ctx.cluster.ironic.get(k) for k in ('deploy_kernel',
+                                                'deploy_ramdisk')) else {}
+        want = {node['name']: self._want(ctx, node, images)
+                for node in enrolled}
+        have = {name: plan.Observed(_mine(ctx, hypervisor, node['extra']),
+                                    node)
+                for name, node in ironic.nodes().items()
+                if name in want or _mine(ctx, hypervisor, node['extra'])}
+        actions = plan.diff(self.name, hypervisor.name, want, have,
+                            self.compare)
+        for action in actions:
+            if action.verb == plan.DELETE:
+                self._check_deletable(ctx, action.have)
+        return actions
+
+    @staticmethod
+    def _want(ctx, node, images):
+        return {'fields': fields.node_fields(
+                    node, ctx.cluster.ironic, ctx.state['credentials'],
+                    ctx.cluster_id, images),
+                'traits': fields.traits(node),
+                'target': ctx.cluster.ironic['target_state']}
+
+    @staticmethod
+    def compare(want, have):
+        changed = fields.node_changes(want['fields'], have)
+        if want['traits'] != sorted(have.get('traits') or []):
+            changed.append('traits')
+        if fields.moves(have['provision_state'], want['target']):
+            changed.append('provision state %s' % have['provision_state'])
+        return ', '.join(changed)
+
+    @staticmethod
+    def _check_deletable(ctx, node):
+        if node['provision_state'] in DELETABLE or node['is_maintenance'] \
+                or ctx.force:
+            return
+        raise exception.IronicError(
+            'Ironic node %s is %s and Ironic will not delete it: undeploy '
+            'it first, or tear down with --force to put it in maintenance '
+            'and delete it.' % (node['name'], node['provision_state']))
+
+    def apply(self, ctx, hypervisor, actions):
+        ironic = ctx.ironic()
+        results = ctx.map(lambda action: self._apply(ctx, ironic, action),
+                          actions)
+        failures = [error for error in results if error]
+        ironic.forget()
+        if failures:
+            raise exception.IronicError('; '.join(failures))
+
+    def _apply(self, ctx, ironic, action):
+        """Carry out one action; return an error line instead of raising.
+
+        Nodes are independent: one Ironic refuses must not stop the others.
+        """
+        try:
+            if action.verb == plan.DELETE:
+                self._delete(ctx, ironic, action.have)
+                return None
+            node = self._put(ironic, action)
+            ctx.state['nodes'][action.name]['ironic_uuid'] = node.id
+            self._move(ironic, node, action.want['target'])
+        except exception.IronicError as err:
+            return '%s: %s' % (action.name, err)
+        return None
+
+    @staticmethod
+    def _put(ironic, action):
+        wanted = action.want['fields']
+        if action.verb == plan.CREATE:
+            node = ironic.write('create_node', **wanted)
+        else:
+            node = ironic.conn.baremetal.get_node(action.have['id'])
+            changed = fields.node_changes(wanted, action.have)
+            if changed:
+                node = ironic.write('update_node', node, **{
+                    key: wanted[key] for key in changed})
+        if sorted(node.traits or []) != action.want['traits']:
+            ironic.write('set_node_traits', node, action.want['traits'])
+        return node
+
+    @client.translated
+    def _move(self, ironic, node, target):
+        for move in fields.moves(node.provision_state, target):
+            try:
+                node = ironic.write('set_node_provision_state', node, move,
+                                    wait=True, timeout=ironic.timeout)
+            except exception.IronicError as err:
+                last = ironic.conn.baremetal.get_node(node.id).last_error
+                raise exception.IronicError(
+                    '%s failed: %s' % (move, last or err))
+
+    @staticmethod
+    def _delete(ctx, ironic, node):
+        if node['provision_state'] not in DELETABLE and \
+                not node['is_maintenance']:
+            ironic.write('set_node_maintenance', node['id'],
+                         reason='tenks teardown --force')
+        ironic.write('delete_node', node['id'], ignore_missing=True)
+        record = ctx.state['nodes'].get(node['name'])
+        if record:
+            record['ironic_uuid'] = None
+
+
+class Ports:
+
+    name = 'ironic-port'
+
+    def plan(self, ctx, hypervisor):
+        enrolled = _enrolled(ctx, hypervisor)
+        if not enrolled and not _known_to_ironic(ctx, hypervisor):
+            return []
+        ironic = ctx.ironic()
+        nodes = ironic.nodes()
+        want = {}
+        for node in enrolled:
+            for nic in node['nics']:
+                item = fields.port_fields(
+                    nic, naming.bridge_mac(ctx.cluster_id, nic['bridge']),
+                    hypervisor.name, ctx.cluster_id)
+                item['node'] = node['name']
+                item['node_id'] = (nodes.get(node['name']) or {}).get('id')
+                want[nic['mac']] = item
+        mine = {node['id'] for node in nodes.values()
+                if _mine(ctx, hypervisor, node['extra'])}
+        have = {}
+        for address, port in ironic.ports().items():
+            owned = (port['extra'] or {}).get(fields.MARK) == ctx.cluster_id
+            if address in want or owned and port['node_id'] in mine:
+                have[address] = plan.Observed(owned, port)
+        return plan.diff(self.name, hypervisor.name, want, have,
+                         self.compare)
+
+    @staticmethod
+    def compare(want, have):
+        return ', '.join(fields.port_changes(want, have))
+
+    def apply(self, ctx, hypervisor, actions):
+        ironic = ctx.ironic()
+        nodes = ironic.nodes()
+        for action in actions:
+            if action.verb == plan.DELETE:
+                ironic.write('delete_port', action.have['id'],
+                             ignore_missing=True)
+                continue
+            wanted = {key: value for key, value in action.want.items()
+                      if key not in ('node', 'node_id')}
+            wanted['node_id'] = nodes[action.want['node']]['id']
+            if action.verb == plan.CREATE:
+                ironic.write('create_port', **wanted)
+            else:
+                ironic.write('update_port', action.have['id'], **wanted)
+        ironic.forget()

@@ -1,0 +1,237 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Enrolment into a real standalone Ironic, driven through Ironic."""
+
+import importlib.util
+import json
+import os
+import pathlib
+
+import fixtures
+from testtools import content
+import yaml
+
+from tests.functional import base
+from tests.functional import test_deploy
+
+_TOOL = (pathlib.Path(__file__).resolve().parents[2]
+         / 'tools' / 'standalone_ironic.py')
+OPENSTACK = os.path.join(os.path.dirname(base.TENKS), 'openstack')
+
+
+def _load_tool():
+    # tools/ holds scripts, not a package: load the script by path.
+    spec = importlib.util.spec_from_file_location('standalone_ironic', _TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _node_type(*physnets):
+    return {'memory_mb': 256, 'vcpus': 1, 'volumes': [{'capacity': '2GiB'}],
+            'physical_networks': list(physnets)}
+
+
+class IronicTestCase(test_deploy.DeployTestCase):
+    """A test with its own standalone Ironic, stopped whatever happens."""
+
+    def setUp(self):
+        super().setUp()
+        tool = _load_tool()
+        ironic_dir = os.path.join(self.workdir, 'ironic')
+        self.ironic = tool.StandaloneIronic(ironic_dir, tool.find_free_port())
+        self.addCleanup(self.ironic.stop)
+        self.ironic.start()
+        self.addOnException(lambda exc_info: self.addDetail(
+            'ironic-log', content.content_from_file(
+                str(self.ironic.log_file), buffer_now=True)))
+        self.clouds = self._clouds_with_unreachable_one()
+        self.useFixture(fixtures.EnvironmentVariable(
+            'OS_CLIENT_CONFIG_FILE', self.clouds))
+        self.useFixture(fixtures.EnvironmentVariable(
+            'OS_CLOUD', self.ironic.cloud_name))
+        self.linux_bridge(self.source_prefix + 'lb')
+        self.ovs_bridge(self.source_prefix + 'ov')
+
+    def _clouds_with_unreachable_one(self):
+        with open(self.ironic.clouds_yaml) as stream:
+            clouds = yaml.safe_load(stream)
+        down = json.loads(json.dumps(clouds['clouds'][
+            self.ironic.cloud_name]).replace(
+                str(self.ironic.port), str(base._tcp_free_port())))
+        clouds['clouds']['tenks-down'] = down
+        path = os.path.join(self.workdir, 'clouds.yaml')
+        with open(path, 'w') as stream:
+            yaml.safe_dump(clouds, stream)
+        return path
+
+    def baremetal(self, *args):
+        return json.loads(base.run(
+            [OPENSTACK, 'baremetal'] + list(args) + ['-f', 'json']).stdout)
+
+    def two_nodes(self, rc_one='rc_one', **overrides):
+        """One node on physnet1, one on physnet1 and physnet2."""
+        return self.cluster(
+            node_types={'one': _node_type('physnet1'),
+                        'two': _node_type('physnet1', 'physnet2')},
+            specs=[{'type': 'one', 'count': 1,
+                    'ironic_config': {'resource_class': rc_one,
+                                      'traits': ['CUSTOM_TENKS']}},
+                   {'type': 'two', 'count': 1,
+                    'ironic_config': {'resource_class': 'rc_two'}}],
+            physnet_mappings={'physnet1': self.source_prefix + 'lb',
+                              'physnet2': self.source_prefix + 'ov'},
+            default_boot_mode='bios', **overrides)
+
+
+class TestEnrolment(IronicTestCase):
+
+    def test_enrol_drive_update_teardown(self):
+        path = self.two_nodes()
+        self.tenks('deploy', path)
+        nodes = self.state()['nodes']
+        listed = {n['name']: n for n in self.baremetal('node', 'list')}
+        self.assertEqual(sorted(nodes), sorted(listed))
+        for node in nodes.values():
+            self.assertEqual('manageable',
+                             listed[node['name']]['provision_state'])
+            self.assert_node(node)
+        self.assert_ports(nodes)
+        listing = json.loads(self.tenks('list', path, '-f', 'json').stdout)
+        self.assertEqual(
+            [(n['ironic_uuid'], 'manageable', 'power off')
+             for n in sorted(nodes.values(), key=lambda n: n['name'])],
+            [(row['Ironic UUID'], row['Provision state'], row['Power state'])
+             for row in listing])
+        self.assert_driven_by_ironic(nodes[self.node_prefix + '0'])
+        self.assert_idempotent(path)
+        self.assert_resource_class_edit()
+        self.tenks('teardown', path)
+        self.assertEqual([], self.baremetal('node', 'list'))
+        self.assertEqual([], self.baremetal('port', 'list'))
+        self.assertEqual([], self.leftovers())
+
+    def assert_node(self, node):
+        shown = self.baremetal('node', 'show', node['name'])
+        self.assertEqual(node['ironic_uuid'], shown['uuid'])
+        properties = shown['properties']
+        self.assertEqual(
+            (node['vcpus'], node['memory_mb'], 2, 'x86_64', 'boot_mode:bios'),
+            (int(properties['cpus']), int(properties['memory_mb']),
+             int(properties['local_gb']), properties['cpu_arch'],
+             properties['capabilities']))
+        self.assertEqual('ipmi', shown['driver'])
+        self.assertEqual(node['bmc']['port'],
+                         int(shown['driver_info']['ipmi_port']))
+
+    def assert_ports(self, nodes):
+        ports = {port['address']: port
+                 for port in self.baremetal('port', 'list', '--long')}
+        nics = {nic['mac']: (node, nic) for node in nodes.values()
+                for nic in node['nics']}
+        self.assertEqual(sorted(nics), sorted(ports))
+        for mac, (node, nic) in nics.items():
+            port = ports[mac]
+            self.assertIn(mac, [i.find('mac').get('address') for i in
+                                self.domain(node['name']).findall(
+                                    'devices/interface')])
+            self.assertEqual(node['ironic_uuid'], port['node_uuid'])
+            self.assertEqual(nic['physnet'], port['physical_network'])
+            bridge = json.loads(base.run(
+                ['ip', '-j', 'link', 'show', nic['bridge']]).stdout)[0]
+            self.assertEqual({'switch_id': bridge['address'],
+                              'switch_info': nic['bridge'],
+                              'port_id': nic['veth_bridge']},
+                             port['local_link_connection'])
+            self.assertEqual(nic['bridge'], base.run(
+                ['ovs-vsctl', 'port-to-br',
+                 nic['veth_bridge']]).stdout.strip())
+
+    def assert_driven_by_ironic(self, node):
+        name = node['name']
+        base.run([OPENSTACK, 'baremetal', 'node', 'power', 'on',
+                  '--power-timeout', '120', name])
+        self.wait_domstate(name, 'running')
+        base.run([OPENSTACK, 'baremetal', 'node', 'power', 'off',
+                  '--power-timeout', '120', name])
+        self.wait_domstate(name, 'shut off')
+        base.run([OPENSTACK, 'baremetal', 'node', 'boot', 'device', 'set',
+                  name, 'disk'])
+        boot = base.run(['virsh', 'dumpxml', '--inactive', name]).stdout
+        self.assertIn("<boot dev='hd'/>", boot)
+        self.assertNotIn("<boot dev='network'/>", boot)
+
+    def assert_resource_class_edit(self):
+        path = self.two_nodes(rc_one='rc_edited')
+        plan = json.loads(self.tenks('plan', path, '-f', 'json').stdout)
+        self.assertEqual([{'Action': 'update', 'Kind': 'ironic-node',
+                           'Name': self.node_prefix + '0',
+                           'Hypervisor': 'localhost',
+                           'Reason': 'resource_class'}], plan)
+        self.tenks('deploy', path)
+        self.assertEqual('rc_edited', self.baremetal(
+            'node', 'show', self.node_prefix + '0')['resource_class'])
+        self.assertEqual('rc_two', self.baremetal(
+            'node', 'show', self.node_prefix + '1')['resource_class'])
+
+
+class TestIronicErrors(IronicTestCase):
+
+    def assert_one_line_error(self, result, *expected):
+        self.assertEqual(1, result.returncode, result.stdout)
+        lines = result.stderr.strip().splitlines()
+        self.assertEqual(1, len(lines), result.stderr)
+        for text in expected:
+            self.assertIn(text, lines[0])
+
+    def test_unreachable_then_recovered(self):
+        path = self.two_nodes()
+        with fixtures.EnvironmentVariable('OS_CLOUD', 'tenks-down'):
+            self.assert_one_line_error(
+                self.tenks('deploy', path, check=False), 'Ironic: ',
+                'http://127.0.0.1:', 'unavailable')
+        # Ironic is observed while planning: nothing changed on the host.
+        self.assertFalse(os.path.exists(self.state_file))
+        self.assertEqual([], self.leftovers())
+        self.tenks('deploy', path)
+        self.assertEqual(2, len(self.baremetal('node', 'list')))
+        self.assert_idempotent(path)
+
+    def test_unknown_cloud(self):
+        path = self.two_nodes()
+        with fixtures.EnvironmentVariable('OS_CLOUD', 'no-such-cloud'):
+            self.assert_one_line_error(self.tenks('deploy', path,
+                                                  check=False),
+                                       'no-such-cloud')
+
+    def test_rejected_node_then_fixed(self):
+        path = self.cluster(
+            node_types={'one': _node_type('physnet1')},
+            specs=[{'type': 'one', 'count': 1, 'ironic_config': {
+                'resource_class': 'rc', 'power_interface': 'bogus'}}],
+            physnet_mappings={'physnet1': self.source_prefix + 'lb'})
+        self.assert_one_line_error(self.tenks('deploy', path, check=False),
+                                   self.node_prefix + '0', 'bogus')
+        # The domain and BMC were made and recorded before Ironic refused.
+        self.assertEqual([self.node_prefix + '0'], list(self.state()['nodes']))
+        self.assertEqual('shut off', self.domstate(self.node_prefix + '0'))
+        path = self.cluster(
+            node_types={'one': _node_type('physnet1')},
+            specs=[{'type': 'one', 'count': 1, 'ironic_config': {
+                'resource_class': 'rc'}}],
+            physnet_mappings={'physnet1': self.source_prefix + 'lb'})
+        self.tenks('deploy', path)
+        nodes = self.baremetal('node', 'list')
+        self.assertEqual(['manageable'],
+                         [n['provision_state'] for n in nodes])
+        self.assert_idempotent(path)
