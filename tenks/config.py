@@ -210,7 +210,7 @@ def parse(data, conf, source='<cluster>'):
         state_file_path=_state_file_path(top, conf),
         log_dir=top.get('log_directory', str, conf.log_dir),
         ironic=_ironic(top, conf),
-        nova_flavors=tuple(top.get('nova_flavors', list, [])),
+        nova_flavors=_nova_flavors(top, node_types),
     )
 
 
@@ -285,6 +285,29 @@ def _specs(top, node_types):
             boot_mode=_boot_mode(entry, ironic_config, default_boot),
         ))
     return tuple(specs)
+
+
+FLAVOR_KEYS = frozenset(['resource_class', 'node_type', 'name',
+                         'required_traits', 'forbidden_traits',
+                         'custom_specs'])
+
+
+def _nova_flavors(top, node_types):
+    flavors = []
+    for index, raw in enumerate(top.get('nova_flavors', list, [])):
+        entry = _Reader(top.source, 'nova_flavors[%d]' % index, raw)
+        entry.check_keys(FLAVOR_KEYS)
+        entry.get('resource_class', str, required=True)
+        node_type = entry.get('node_type', str, required=True)
+        if node_type not in node_types:
+            entry.fail('%r is not a node type in node_types' % node_type,
+                       'node_type')
+        entry.get('name', str)
+        entry.string_list('required_traits')
+        entry.string_list('forbidden_traits')
+        entry.get('custom_specs', dict, {})
+        flavors.append(dict(raw))
+    return tuple(flavors)
 
 
 def _check_name(entry, key, value):

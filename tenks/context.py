@@ -25,6 +25,7 @@ from tenks.bmc import vbmcd
 from tenks import exception
 from tenks import hosts
 from tenks.ironic import client as ironic_client
+from tenks.ironic import flavors as ironic_flavors
 from tenks.ironic import kinds as ironic_kinds
 from tenks.network import batch
 from tenks.network import facts as net_facts
@@ -72,7 +73,8 @@ class Context:
     def kinds(self):
         return ([net_kinds.Physnets(), net_kinds.Veths()]
                 + self.provider.kinds() + self.bmc_emulator.kinds()
-                + [ironic_kinds.Nodes(), ironic_kinds.Ports()])
+                + [ironic_kinds.Nodes(), ironic_kinds.Ports(),
+                   ironic_flavors.Flavors()])
 
     def ironic(self):
         """The run's Ironic client; an error when no cloud is configured."""

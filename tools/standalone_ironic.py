@@ -207,7 +207,9 @@ class StandaloneIronic:
             'connection': 'sqlite:///%s/ironic.sqlite?timeout=60' % work}
         # PXE/iPXE boot interfaces write files here when they are loaded.
         conf['pxe'] = {'tftp_root': work + '/tftpboot'}
-        conf['deploy'] = {'http_root': work + '/httpboot'}
+        # iPXE nodes validate only with an HTTP URL; nothing serves it here.
+        conf['deploy'] = {'http_root': work + '/httpboot',
+                          'http_url': 'http://%s:8080' % HOST}
         conf['oslo_concurrency'] = {'lock_path': work + '/locks'}
         return conf
 

@@ -100,6 +100,16 @@ class Ironic:
 
     @translated
     def has_service(self, service_type):
+        """Whether the cloud offers service_type.
+
+        Without Keystone there is no catalogue to ask, and openstacksdk
+        would send every service's calls to the one endpoint: only the
+        services given an endpoint of their own exist.
+        """
+        config = self.conn.config.config
+        if config.get('auth_type') in ('none', 'noauth', 'http_basic'):
+            key = '%s_endpoint_override' % service_type.replace('-', '_')
+            return bool(config.get(key))
         return self.conn.has_service(service_type)
 
     def warn_once(self, message):

@@ -12,6 +12,8 @@
 
 """Ironic nodes and ports as reconciled resource kinds."""
 
+import time
+
 from tenks import exception
 from tenks.ironic import client
 from tenks.ironic import fields
@@ -100,6 +102,10 @@ class Nodes:
         ironic.forget()
         if failures:
             raise exception.IronicError('; '.join(failures))
+        if ctx.cluster.ironic['wait_for_placement']:
+            _wait_for_placement(ctx, ironic, [
+                ctx.state['nodes'][a.name]['ironic_uuid'] for a in actions
+                if a.verb == plan.CREATE])
 
     def _apply(self, ctx, ironic, action):
         """Carry out one action; return an error line instead of raising.
@@ -153,6 +159,33 @@ class Nodes:
         record = ctx.state['nodes'].get(node['name'])
         if record:
             record['ironic_uuid'] = None
+
+
+NO_PLACEMENT = ('wait_for_placement: the cloud has no placement service; '
+                'not waiting for resource providers.')
+
+
+@client.translated
+def _wait_for_placement(ctx, ironic, uuids):
+    """Wait until Nova has reported each new node to Placement."""
+    if not uuids:
+        return
+    if not ironic.has_service('placement'):
+        ironic.warn_once(NO_PLACEMENT)
+        return
+    placement = ironic.conn.placement
+    deadline = time.monotonic() + ironic.timeout
+    waiting = set(uuids)
+    while waiting:
+        waiting = {uuid for uuid in waiting if not list(
+            placement.resource_providers(uuid=uuid))}
+        if waiting and time.monotonic() > deadline:
+            raise exception.IronicError(
+                'Placement has no resource provider for nodes %s after %d '
+                's; is nova-compute (ironic driver) running?' % (
+                    ', '.join(sorted(waiting)), ironic.timeout))
+        if waiting:
+            time.sleep(5)
 
 
 class Ports:

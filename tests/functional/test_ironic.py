@@ -16,6 +16,7 @@ import importlib.util
 import json
 import os
 import pathlib
+import time
 
 import fixtures
 from testtools import content
@@ -235,3 +236,52 @@ class TestIronicErrors(IronicTestCase):
         self.assertEqual(['manageable'],
                          [n['provision_state'] for n in nodes])
         self.assert_idempotent(path)
+
+
+class TestForcedTeardown(IronicTestCase):
+
+    def deploy_to_undeletable_state(self, name):
+        """Start a ramdisk deploy; it ends where Ironic will not delete.
+
+        The ramdisk's URL answers nothing, so the deploy fails: "deploy
+        failed", like "active", is a state Ironic refuses to delete from.
+        """
+        nowhere = 'http://127.0.0.1:%d/' % base._tcp_free_port()
+        base.run([OPENSTACK, 'baremetal', 'node', 'set', name,
+                  '--instance-info', 'kernel=%skernel' % nowhere,
+                  '--instance-info', 'ramdisk=%sramdisk' % nowhere])
+        base.run([OPENSTACK, 'baremetal', 'node', 'deploy', name])
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            state = self.baremetal('node', 'show', name)['provision_state']
+            if state in ('active', 'deploy failed'):
+                return state
+            time.sleep(1)
+        self.fail('%s stuck in %s' % (name, state))
+
+    def test_deployed_node_needs_force(self):
+        path = self.cluster(
+            node_types={'one': _node_type('physnet1')},
+            specs=[{'type': 'one', 'count': 1, 'ironic_config': {
+                'resource_class': 'rc', 'deploy_interface': 'ramdisk'}}],
+            nova_flavors=[{'resource_class': 'rc', 'node_type': 'one'}],
+            physnet_mappings={'physnet1': self.source_prefix + 'lb'},
+            ironic_target_state='available')
+        result = self.tenks('deploy', path)
+        self.assertEqual(1, result.stderr.count(
+            'nova_flavors: the cloud has no compute (Nova) service'))
+        name = self.node_prefix + '0'
+        self.assertEqual('available', self.baremetal(
+            'node', 'show', name)['provision_state'])
+        state = self.deploy_to_undeletable_state(name)
+        refused = self.tenks('teardown', path, check=False)
+        self.assertEqual(1, refused.returncode)
+        self.assertIn('Ironic node %s is %s' % (name, state), refused.stderr)
+        self.assertIn('--force', refused.stderr)
+        # Refused while planning: the domain is still there.
+        self.assertIn(name, base.run(['virsh', 'list', '--all',
+                                      '--name']).stdout.split())
+        self.assertEqual(1, len(self.baremetal('node', 'list')))
+        self.tenks('teardown', '--force', path)
+        self.assertEqual([], self.baremetal('node', 'list'))
+        self.assertEqual([], self.leftovers())

@@ -12,7 +12,11 @@
 
 import testtools
 
+from tenks import conf
+from tenks import config
+from tenks import exception
 from tenks.ironic import fields
+from tenks.ironic import flavors
 
 SETTINGS = {'default_interfaces': {}, 'deploy_kernel': None,
             'deploy_ramdisk': 'http://images/ipa.initramfs',
@@ -116,3 +120,39 @@ class TestChanges(testtools.TestCase):
         remote = fields.port_fields(nic, 'x', 'hv1', 'c1')
         self.assertEqual('hv1/brtenks0',
                          remote['local_link_connection']['switch_info'])
+
+
+class TestFlavors(testtools.TestCase):
+
+    def test_extra_specs(self):
+        specs = flavors.extra_specs({
+            'resource_class': 'my-rc', 'required_traits': ['CUSTOM_A'],
+            'forbidden_traits': ['CUSTOM_B'],
+            'custom_specs': {'hw:cpu_policy': 'dedicated'}})
+        self.assertEqual({'resources:CUSTOM_MY_RC': '1',
+                          'resources:VCPU': '0', 'resources:MEMORY_MB': '0',
+                          'resources:DISK_GB': '0',
+                          'trait:CUSTOM_A': 'required',
+                          'trait:CUSTOM_B': 'forbidden',
+                          'hw:cpu_policy': 'dedicated'}, specs)
+
+    def test_wanted_from_node_type(self):
+        cluster = config.parse({
+            'node_types': {'t': {'memory_mb': 2048, 'vcpus': 2,
+                                 'volumes': [{'capacity': '20GiB'}]}},
+            'nova_flavors': [{'resource_class': 'rc', 'node_type': 't'},
+                             {'resource_class': 'rc', 'node_type': 't',
+                              'name': 'other'}]}, conf.load())
+        wanted = flavors.wanted(cluster)
+        self.assertEqual(['other', 'rc'], sorted(wanted))
+        self.assertEqual((2048, 2, 20), (wanted['rc']['ram'],
+                                         wanted['rc']['vcpus'],
+                                         wanted['rc']['disk']))
+
+    def test_unknown_node_type_rejected(self):
+        err = self.assertRaises(
+            exception.ConfigError, config.parse,
+            {'nova_flavors': [{'resource_class': 'rc', 'node_type': 'x'}]},
+            conf.load(), 'c.yaml')
+        self.assertEqual("c.yaml: nova_flavors[0].node_type: 'x' is not a "
+                         "node type in node_types", str(err))
