@@ -26,6 +26,7 @@ import yaml
 
 from tenks import exception
 from tenks import model
+from tenks import reader
 from tenks import units
 
 LOG = logging.getLogger(__name__)
@@ -74,97 +75,6 @@ BOOT_MODES = ('bios', 'uefi')
 DRIVERS = ('ipmi',)
 
 
-class _Reader:
-    """Typed access to one mapping of the file, naming where errors are."""
-
-    def __init__(self, source, path, data):
-        self.source, self.path = source, path
-        if not isinstance(data, dict):
-            self.fail('must be a mapping, not %s' % _kind(data))
-        self.data = data
-
-    def fail(self, problem, key=None):
-        path = self.path if key is None else _join(self.path, key)
-        raise exception.ConfigError(source=self.source, path=path or '(top)',
-                                    problem=problem)
-
-    def check_keys(self, allowed, ignored=frozenset()):
-        for key in self.data:
-            if key in allowed or key in ignored:
-                continue
-            hint = difflib.get_close_matches(str(key), allowed, n=1)
-            self.fail('unknown key%s' % (
-                '; did you mean %r?' % hint[0] if hint else ''), key)
-
-    def child(self, key, default=None):
-        value = self.data.get(key)
-        return _Reader(self.source, _join(self.path, key),
-                       default if value is None else value)
-
-    def get(self, key, kind, default=None, required=False):
-        value = self.data.get(key)
-        if value is None:
-            if required:
-                self.fail('is required', key)
-            return default
-        if not _is(value, kind):
-            self.fail('%r is not %s' % (value, _KIND_NAMES.get(kind, 'valid')),
-                      key)
-        return value
-
-    def integer(self, key, default=None, minimum=0, required=False):
-        value = self.get(key, int, default, required)
-        if value is not None and value < minimum:
-            self.fail('%r must be at least %d' % (value, minimum), key)
-        return value
-
-    def choice(self, key, choices, default):
-        value = self.get(key, str, default)
-        if value not in choices:
-            self.fail('%r is not one of %s' % (value, ', '.join(choices)),
-                      key)
-        return value
-
-    def string_list(self, key):
-        values = self.get(key, list, [])
-        for index, value in enumerate(values):
-            if not isinstance(value, str):
-                self.fail('%r is not a string' % (value,),
-                          '%s[%d]' % (key, index))
-        return tuple(values)
-
-    def string_map(self, key):
-        mapping = self.get(key, dict, {})
-        for name, value in mapping.items():
-            if not isinstance(value, str) or not value:
-                self.fail('%r is not a device name' % (value,),
-                          _join(key, name))
-        return dict(mapping)
-
-
-_KIND_NAMES = {int: 'an integer', str: 'a string', bool: 'true or false',
-               list: 'a list', dict: 'a mapping'}
-
-
-def _is(value, kind):
-    if isinstance(kind, tuple):
-        return any(_is(value, each) for each in kind)
-    if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, kind)
-
-
-def _kind(value):
-    names = {list: 'a list', str: 'a string'}
-    return names.get(type(value), type(value).__name__)
-
-
-def _join(path, key):
-    if isinstance(key, str) and key.startswith('['):
-        return path + key
-    return '%s.%s' % (path, key) if path else str(key)
-
-
 def load_file(path):
     """Return the parsed YAML mapping in path, or raise ConfigError."""
     try:
@@ -191,7 +101,7 @@ def load(path, conf):
 
 
 def parse(data, conf, source='<cluster>'):
-    top = _Reader(source, '', data)
+    top = reader.Reader(source, '', data)
     top.check_keys(TOP_LEVEL, ANSIBLE_ONLY)
     ignored = sorted(key for key in data if key in ANSIBLE_ONLY)
     if ignored:
@@ -244,14 +154,14 @@ def _node_types(top, default_driver, conf):
 def _volumes(entry):
     capacities = []
     for index, volume in enumerate(entry.get('volumes', list, [])):
-        reader = _Reader(entry.source, '%s.volumes[%d]' % (entry.path, index),
-                         volume)
-        reader.check_keys({'capacity'})
-        raw = reader.get('capacity', (str, int), required=True)
+        item = reader.Reader(entry.source,
+                             '%s.volumes[%d]' % (entry.path, index), volume)
+        item.check_keys({'capacity'})
+        raw = item.get('capacity', (str, int), required=True)
         try:
             capacities.append(units.parse_capacity(raw))
         except ValueError as err:
-            reader.fail('%r %s' % (raw, err), 'capacity')
+            item.fail('%r %s' % (raw, err), 'capacity')
     return tuple(capacities)
 
 
@@ -262,7 +172,7 @@ def _specs(top, node_types):
     seen = collections.Counter()
     specs = []
     for index, raw in enumerate(top.get('specs', list, [])):
-        entry = _Reader(top.source, 'specs[%d]' % index, raw)
+        entry = reader.Reader(top.source, 'specs[%d]' % index, raw)
         entry.check_keys(SPEC_KEYS)
         type_name = entry.get('type', str, required=True)
         if type_name not in node_types:
@@ -295,7 +205,7 @@ FLAVOR_KEYS = frozenset(['resource_class', 'node_type', 'name',
 def _nova_flavors(top, node_types):
     flavors = []
     for index, raw in enumerate(top.get('nova_flavors', list, [])):
-        entry = _Reader(top.source, 'nova_flavors[%d]' % index, raw)
+        entry = reader.Reader(top.source, 'nova_flavors[%d]' % index, raw)
         entry.check_keys(FLAVOR_KEYS)
         entry.get('resource_class', str, required=True)
         node_type = entry.get('node_type', str, required=True)

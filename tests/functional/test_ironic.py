@@ -266,10 +266,12 @@ class TestForcedTeardown(IronicTestCase):
                 'resource_class': 'rc', 'deploy_interface': 'ramdisk'}}],
             nova_flavors=[{'resource_class': 'rc', 'node_type': 'one'}],
             physnet_mappings={'physnet1': self.source_prefix + 'lb'},
-            ironic_target_state='available')
+            ironic_target_state='available', wait_for_placement=True)
         result = self.tenks('deploy', path)
         self.assertEqual(1, result.stderr.count(
             'nova_flavors: the cloud has no compute (Nova) service'))
+        self.assertEqual(1, result.stderr.count(
+            'wait_for_placement: the cloud has no placement service'))
         name = self.node_prefix + '0'
         self.assertEqual('available', self.baremetal(
             'node', 'show', name)['provision_state'])
