@@ -124,6 +124,7 @@ class Nodes:
         return None
 
     @staticmethod
+    @client.translated
     def _put(ironic, action):
         wanted = action.want['fields']
         if action.verb == plan.CREATE:
