@@ -49,6 +49,8 @@ TOP_LEVEL = frozenset([
     'deploy_ramdisk', 'deploy_ramdisk_uuid', 'hypervisors',
     'ipmi_address', 'ipmi_password', 'ipmi_port_range_end',
     'ipmi_port_range_start', 'ipmi_username', 'ironic_target_state',
+    'redfish_address', 'redfish_port', 'redfish_username',
+    'redfish_password', 'redfish_tls',
     'libvirt_local_uri', 'libvirt_pool_name', 'libvirt_pool_path',
     'libvirt_vm_emulator', 'libvirt_vm_engine', 'log_directory',
     'node_name_prefix', 'node_types', 'nova_flavors',
@@ -72,7 +74,10 @@ HYPERVISOR_KEYS = frozenset([
     'address', 'ssh_user', 'ssh_port', 'ssh_key', 'libvirt_uri',
     'physnet_mappings', 'bmc_address', 'capacity'])
 BOOT_MODES = ('bios', 'uefi')
-DRIVERS = ('ipmi',)
+DRIVERS = ('ipmi', 'redfish')
+# The BMC emulator serving each Ironic driver, as the original's
+# bmc_emulators maps them.
+BMC_EMULATORS = {'virtualbmc': 'ipmi', 'sushy-tools': 'redfish'}
 
 
 def load_file(path):
@@ -117,6 +122,7 @@ def parse(data, conf, source='<cluster>'):
         network=_network(top, conf),
         libvirt=_libvirt(top, conf),
         ipmi=_ipmi(top, conf),
+        redfish=_redfish(top, conf),
         state_file_path=_state_file_path(top, conf),
         log_dir=top.get('log_directory', str, conf.log_dir),
         ironic=_ironic(top, conf),
@@ -316,6 +322,19 @@ def _ipmi(top, conf):
         port_range_start=start, port_range_end=end,
         username=top.get('ipmi_username', str, conf.ipmi.username),
         password=top.get('ipmi_password', str, conf.ipmi.password))
+
+
+def _redfish(top, conf):
+    emulators = top.get('bmc_emulators', dict, BMC_EMULATORS)
+    if emulators != BMC_EMULATORS:
+        top.fail('%r: this Tenks has VirtualBMC for ipmi and sushy-tools for '
+                 'redfish only' % (emulators,), 'bmc_emulators')
+    return model.RedfishSettings(
+        address=top.get('redfish_address', str, conf.redfish.address),
+        port=top.integer('redfish_port', conf.redfish.port, minimum=1),
+        username=top.get('redfish_username', str, conf.redfish.username),
+        password=top.get('redfish_password', str, conf.redfish.password),
+        tls=top.get('redfish_tls', bool, conf.redfish.tls))
 
 
 def _ironic(top, conf):

@@ -21,6 +21,7 @@ import os
 
 from stevedore import driver
 
+from tenks.bmc import sushy_daemon
 from tenks.bmc import vbmcd
 from tenks import exception
 from tenks import hosts
@@ -59,7 +60,8 @@ class Context:
                     problem='remote hypervisors are not supported yet')
         self.host = hosts.LocalHost()
         self.provider = load_plugin('tenks.providers', 'libvirt')
-        self.bmc_emulator = load_plugin('tenks.bmc_emulators', 'virtualbmc')
+        self.bmc_emulators = [load_plugin('tenks.bmc_emulators', name)
+                              for name in ('virtualbmc', 'sushy-tools')]
         self._ironic = None
         self._facts = {}
         self._libvirt = {}
@@ -72,7 +74,9 @@ class Context:
 
     def kinds(self):
         return ([net_kinds.Physnets(), net_kinds.Veths()]
-                + self.provider.kinds() + self.bmc_emulator.kinds()
+                + self.provider.kinds()
+                + [kind for emulator in self.bmc_emulators
+                   for kind in emulator.kinds()]
                 + [ironic_kinds.Nodes(), ironic_kinds.Ports(),
                    ironic_flavors.Flavors()])
 
@@ -89,12 +93,14 @@ class Context:
             self._ironic = ironic_client.Ironic(self.conf)
         return self._ironic
 
-    def present_nodes(self, hypervisor):
+    def present_nodes(self, hypervisor, bmc_driver=None):
+        """Nodes wanted on hypervisor, optionally those of one BMC kind."""
         if self.teardown:
             return []
         return [node for node in self.state['nodes'].values()
                 if node['hypervisor'] == hypervisor.name
-                and node.get('state') == schedule.PRESENT]
+                and node.get('state') == schedule.PRESENT
+                and bmc_driver in (None, node['bmc']['driver'])]
 
     def host_of(self, hypervisor):
         return self.host
@@ -132,6 +138,9 @@ class Context:
                 self.cluster.libvirt.engine, self.libvirt(hypervisor),
                 self.state_dir)
         return self._engines[hypervisor.name]
+
+    def sushy(self, hypervisor):
+        return sushy_daemon.Emulator(self.state_dir, self.cluster.log_dir)
 
     def vbmcd(self, hypervisor):
         return vbmcd.Daemon(self.state_dir, self.cluster.log_dir,

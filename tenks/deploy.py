@@ -67,6 +67,12 @@ def _ensure_credentials(cluster, state):
     credentials['ipmi_password'] = (cluster.ipmi.password
                                     or credentials.get('ipmi_password')
                                     or secrets.token_urlsafe(12))
+    credentials['redfish_username'] = (cluster.redfish.username
+                                       or credentials.get('redfish_username')
+                                       or 'tenks')
+    credentials['redfish_password'] = (cluster.redfish.password
+                                       or credentials.get('redfish_password')
+                                       or secrets.token_urlsafe(12))
 
 
 def plan(ctx):

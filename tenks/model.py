@@ -74,6 +74,15 @@ class IPMISettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class RedfishSettings:
+    address: str
+    port: int
+    username: typing.Optional[str]
+    password: typing.Optional[str]
+    tls: bool
+
+
+@dataclasses.dataclass(frozen=True)
 class LibvirtSettings:
     engine: str
     emulator: typing.Optional[str]
@@ -97,6 +106,7 @@ class Cluster:
     network: NetworkSettings
     libvirt: LibvirtSettings
     ipmi: IPMISettings
+    redfish: RedfishSettings
     state_file_path: str
     log_dir: str
     ironic: dict = dataclasses.field(default_factory=dict)

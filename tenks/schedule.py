@@ -129,12 +129,22 @@ def _new_node(cluster, spec, state, scheduler, rng):
              'capacity': capacity}
             for index, capacity in enumerate(node_type.volumes)],
         'nics': _nics(name, node_type, hypervisor, cluster, state, rng),
-        'bmc': {'driver': 'ipmi', 'address': hypervisor.bmc_address,
-                'port': _free_port(cluster, hypervisor, state)},
+        'bmc': _bmc(cluster, hypervisor, node_type, state),
         'ironic_uuid': None,
     }
     _refresh(node, cluster, spec)
     return node
+
+
+def _bmc(cluster, hypervisor, node_type, state):
+    if node_type.ironic_driver == 'redfish':
+        # One emulator per hypervisor serves every Redfish node there.
+        address = (cluster.redfish.address if hypervisor.is_local
+                   else hypervisor.bmc_address)
+        return {'driver': 'redfish', 'address': address,
+                'port': cluster.redfish.port}
+    return {'driver': 'ipmi', 'address': hypervisor.bmc_address,
+            'port': _free_port(cluster, hypervisor, state)}
 
 
 def _place(cluster, spec, node_type, state, scheduler):
@@ -149,7 +159,8 @@ def _place(cluster, spec, node_type, state, scheduler):
             'physnet_mappings does not map on any hypervisor.' % (
                 cluster.source, spec.type, ', '.join(missing)))
     with_ports = [hypervisor for hypervisor in candidates
-                  if _ports_left(cluster, hypervisor, state)]
+                  if node_type.ironic_driver != 'ipmi'
+                  or _ports_left(cluster, hypervisor, state)]
     if not with_ports:
         raise exception.ScheduleError(
             '%s: no free IPMI port left for a node of spec %s: ports '
@@ -168,8 +179,9 @@ def _free_name(prefix, nodes):
 def _used_ports(hypervisor, state):
     """Ports taken on the hypervisor, or on its BMC address elsewhere."""
     return {node['bmc']['port'] for node in state['nodes'].values()
-            if node['hypervisor'] == hypervisor.name
-            or node['bmc']['address'] == hypervisor.bmc_address}
+            if node['bmc']['driver'] == 'ipmi' and (
+                node['hypervisor'] == hypervisor.name
+                or node['bmc']['address'] == hypervisor.bmc_address)}
 
 
 def _ports_left(cluster, hypervisor, state):

@@ -24,13 +24,12 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import time
 
 import zmq
 
+from tenks.bmc import process
 from tenks import exception
 
 START_TIMEOUT = 15
@@ -65,14 +64,14 @@ class Daemon:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(os.path.join(self.directory, 'vbmcd-own.pid'))
         with open(self.log_file, 'ab') as log:
-            process = subprocess.Popen(
-                [_executable('vbmcd'), '--foreground'],
+            child = subprocess.Popen(
+                [process.executable('vbmcd'), '--foreground'],
                 env=dict(os.environ, VIRTUALBMC_CONFIG=self.conf_file),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 start_new_session=True, close_fds=True)
         with open(self.pid_file, 'w') as stream:
-            stream.write('%d\n' % process.pid)
-        self._wait_until_serving(process)
+            stream.write('%d\n' % child.pid)
+        self._wait_until_serving(child)
 
     def _write_conf(self):
         conf = configparser.ConfigParser()
@@ -86,10 +85,10 @@ class Daemon:
         with open(self.conf_file, 'w') as stream:
             conf.write(stream)
 
-    def _wait_until_serving(self, process):
+    def _wait_until_serving(self, child):
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
-            if process.poll() is not None:
+            if child.poll() is not None:
                 break
             try:
                 self.call('list', timeout_ms=500)
@@ -104,7 +103,7 @@ class Daemon:
         """Stop the vbmcd Tenks started (it stops its BMCs), and forget it."""
         pid = self.pid()
         if pid:
-            _terminate(pid)
+            process.terminate(pid)
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def call(self, command, timeout_ms=REPLY_TIMEOUT_MS, **arguments):
@@ -137,29 +136,3 @@ class Daemon:
             if parser.read(os.path.join(self.config_dir, name, 'config')):
                 configs[name] = dict(parser['VirtualBMC'])
         return configs
-
-
-def _executable(name):
-    beside = os.path.join(os.path.dirname(sys.executable), name)
-    return beside if os.path.exists(beside) else name
-
-
-def _terminate(pid, timeout=10):
-    # vbmcd stops its per-BMC children on SIGTERM; the group kill after
-    # the timeout catches any child it left.
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not os.path.exists('/proc/%d' % pid) or _is_zombie(pid):
-            return
-        time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
-
-
-def _is_zombie(pid):
-    try:
-        with open('/proc/%d/stat' % pid) as stream:
-            return stream.read().rsplit(')', 1)[1].split()[0] == 'Z'
-    except OSError:
-        return True

@@ -26,7 +26,8 @@ class DaemonKind:
 
     def plan(self, ctx, hypervisor):
         daemon = ctx.vbmcd(hypervisor)
-        want = {DAEMON: True} if ctx.present_nodes(hypervisor) else {}
+        want = {DAEMON: True} if ctx.present_nodes(hypervisor, 'ipmi') \
+            else {}
         have = {DAEMON: plan.Observed(True)} if (
             daemon.pid() or ctx.teardown and _leftovers(daemon)) else {}
         return plan.diff(self.name, hypervisor.name, want, have)
@@ -52,7 +53,7 @@ class BMCKind:
     def plan(self, ctx, hypervisor):
         daemon = ctx.vbmcd(hypervisor)
         want = {node['name']: self._settings(ctx, hypervisor, node)
-                for node in ctx.present_nodes(hypervisor)}
+                for node in ctx.present_nodes(hypervisor, 'ipmi')}
         have = {}
         running = set()
         if daemon.pid():

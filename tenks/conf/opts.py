@@ -17,8 +17,9 @@ from tenks.conf import ipmi
 from tenks.conf import ironic
 from tenks.conf import libvirt
 from tenks.conf import network
+from tenks.conf import redfish
 
-_GROUPED = (libvirt, network, ipmi, ironic)
+_GROUPED = (libvirt, network, ipmi, redfish, ironic)
 
 
 def list_opts():

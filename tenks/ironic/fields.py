@@ -36,8 +36,13 @@ _MOVES = {
 }
 
 
-def node_fields(node, ironic_settings, credentials, cluster_id, images):
-    """The Ironic node fields of a Tenks node with ironic_config."""
+def node_fields(node, ironic_settings, credentials, cluster_id, images,
+                redfish_ca=None):
+    """The Ironic node fields of a Tenks node with ironic_config.
+
+    redfish_ca is the certificate Ironic must trust when the node's
+    Redfish BMC speaks HTTPS, None when it speaks HTTP.
+    """
     wanted = node['ironic_config']
     fields = dict(ironic_settings['default_interfaces'].get(
         node['ironic_driver'], {}))
@@ -46,7 +51,8 @@ def node_fields(node, ironic_settings, credentials, cluster_id, images):
     fields.update(
         name=node['name'],
         driver=node['ironic_driver'],
-        driver_info=_driver_info(node, ironic_settings, credentials, images),
+        driver_info=_driver_info(node, ironic_settings, credentials, images,
+                                 redfish_ca),
         properties=_properties(node, wanted),
         extra=dict(wanted.get('extra') or {}, **{
             MARK: cluster_id, HYPERVISOR: node['hypervisor'],
@@ -56,14 +62,28 @@ def node_fields(node, ironic_settings, credentials, cluster_id, images):
     return fields
 
 
-def _driver_info(node, settings, credentials, images):
-    bmc = node['bmc']
-    info = {'ipmi_address': bmc['address'], 'ipmi_port': bmc['port'],
-            'ipmi_username': credentials['ipmi_username'],
-            'ipmi_password': credentials['ipmi_password']}
+def _driver_info(node, settings, credentials, images, redfish_ca):
+    info = _bmc_info(node, credentials, redfish_ca)
     for key in ('deploy_kernel', 'deploy_ramdisk'):
         if settings.get(key):
             info[key] = images.get(settings[key], settings[key])
+    return info
+
+
+def _bmc_info(node, credentials, redfish_ca):
+    bmc = node['bmc']
+    if bmc['driver'] == 'ipmi':
+        return {'ipmi_address': bmc['address'], 'ipmi_port': bmc['port'],
+                'ipmi_username': credentials['ipmi_username'],
+                'ipmi_password': credentials['ipmi_password']}
+    info = {'redfish_address': '%s://%s:%d' % (
+                'https' if redfish_ca else 'http', bmc['address'],
+                bmc['port']),
+            'redfish_system_id': '/redfish/v1/Systems/%s' % node['uuid'],
+            'redfish_username': credentials['redfish_username'],
+            'redfish_password': credentials['redfish_password']}
+    if redfish_ca:
+        info['redfish_verify_ca'] = redfish_ca
     return info
 
 

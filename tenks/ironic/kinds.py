@@ -54,7 +54,9 @@ class Nodes:
         images = ironic.images() if any(
             ctx.cluster.ironic.get(k) for k in ('deploy_kernel',
                                                 'deploy_ramdisk')) else {}
-        want = {node['name']: self._want(ctx, node, images)
+        redfish_ca = (ctx.sushy(hypervisor).cert_file
+                      if ctx.cluster.redfish.tls else None)
+        want = {node['name']: self._want(ctx, node, images, redfish_ca)
                 for node in enrolled}
         have = {name: plan.Observed(_mine(ctx, hypervisor, node['extra']),
                                     node)
@@ -68,10 +70,10 @@ class Nodes:
         return actions
 
     @staticmethod
-    def _want(ctx, node, images):
+    def _want(ctx, node, images, redfish_ca):
         return {'fields': fields.node_fields(
                     node, ctx.cluster.ironic, ctx.state['credentials'],
-                    ctx.cluster_id, images),
+                    ctx.cluster_id, images, redfish_ca),
                 'traits': fields.traits(node),
                 'target': ctx.cluster.ironic['target_state']}
 

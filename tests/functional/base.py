@@ -152,11 +152,11 @@ class TenksTestCase(testtools.TestCase):
                      '--no-headings', 'list', 'Port']).stdout.split()
         found += [p for p in ports
                   if p.startswith((self.bridge_prefix, self.node_prefix))]
-        found += ['vbmcd %d' % pid for pid in self.vbmcd_pids()]
+        found += ['daemon %d' % pid for pid in self.daemon_pids()]
         return found
 
-    def vbmcd_pids(self):
-        """Live vbmcd processes serving this test's state directory."""
+    def daemon_pids(self):
+        """Live BMC daemons (vbmcd, sushy-emulator) of this test's files."""
         pids = []
         for entry in os.listdir('/proc'):
             if not entry.isdigit():
@@ -164,11 +164,15 @@ class TenksTestCase(testtools.TestCase):
             try:
                 with open('/proc/%s/environ' % entry, 'rb') as stream:
                     environ = stream.read()
+                with open('/proc/%s/cmdline' % entry, 'rb') as stream:
+                    cmdline = stream.read()
                 with open('/proc/%s/stat' % entry) as stream:
                     zombie = stream.read().rsplit(')', 1)[1].split()[0] == 'Z'
             except OSError:
                 continue
-            if not zombie and self.workdir.encode() in environ:
+            bmc = b'vbmcd' in cmdline or b'sushy-emulator' in cmdline
+            if bmc and not zombie and self.workdir.encode() in (environ
+                                                                + cmdline):
                 pids.append(int(entry))
         return pids
 
@@ -181,7 +185,7 @@ class TenksTestCase(testtools.TestCase):
             self._remove(name)
 
     def _remove(self, name):
-        if name.startswith('vbmcd '):
+        if name.startswith('daemon '):
             os.kill(int(name.split()[1]), 9)
         elif name == self.pool:
             run(['virsh', 'pool-destroy', name], check=False)

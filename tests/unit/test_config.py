@@ -345,10 +345,25 @@ class TestParseBad(ConfigTestCase):
 
     def test_unsupported_driver(self):
         data = good_data()
-        data['node_types']['big']['ironic_driver'] = 'redfish'
+        data['node_types']['big']['ironic_driver'] = 'idrac'
         self.assertConfigError(
-            data, "cluster.yaml: node_types.big.ironic_driver: 'redfish' is "
-                  "not a supported driver (ipmi)")
+            data, "cluster.yaml: node_types.big.ironic_driver: 'idrac' is "
+                  "not a supported driver (ipmi, redfish)")
+
+    def test_redfish_settings(self):
+        data = good_data()
+        data.update(redfish_port=8443, redfish_tls=True,
+                    redfish_username='admin')
+        redfish = self.parse(data).redfish
+        self.assertEqual((8443, True, 'admin', None),
+                         (redfish.port, redfish.tls, redfish.username,
+                          redfish.password))
+
+    def test_other_bmc_emulators_rejected(self):
+        data = good_data()
+        data['bmc_emulators'] = {'virtualbmc': 'redfish'}
+        err = self.assertRaises(exception.ConfigError, self.parse, data)
+        self.assertIn('cluster.yaml: bmc_emulators:', str(err))
 
     def test_bad_boot_mode_in_capabilities(self):
         data = good_data()

@@ -31,7 +31,7 @@ def node(**ironic_config):
         'name': 'tk0', 'uuid': 'u-1', 'hypervisor': 'localhost',
         'vcpus': 2, 'memory_mb': 1024, 'boot_mode': 'uefi',
         'volumes': [{'name': 'tk0vol0', 'capacity': 10 * 1024 ** 3 + 5}],
-        'bmc': {'address': '127.0.0.1', 'port': 6230},
+        'bmc': {'driver': 'ipmi', 'address': '127.0.0.1', 'port': 6230},
         'ironic_driver': 'ipmi', 'ironic_config': config,
         'nics': [{'physnet': 'physnet1', 'mac': '52:54:00:00:00:01',
                   'bridge': 'brtenks0', 'veth_bridge': 'tk0-0b',

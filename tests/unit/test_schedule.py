@@ -387,7 +387,8 @@ class TestLongNames(ScheduleTestCase):
         taken = [dict(nic) for nic in node['nics']]
         first['nodes']['other'] = {
             'name': 'other', 'spec': 'gone', 'hypervisor': 'localhost',
-            'bmc': {'port': 6239}, 'nics': taken, 'state': 'present'}
+            'bmc': {'driver': 'ipmi', 'address': '127.0.0.1', 'port': 6239},
+            'nics': taken, 'state': 'present'}
         del first['nodes'][self.PREFIX + '0']
         again = self.run_schedule(self.data(count=1), first)
         new = again['nodes'][self.PREFIX + '0']
@@ -407,3 +408,29 @@ class TestRoundRobinScheduler(testtools.TestCase):
         picks = [scheduler.choose(None, ['a', 'b', 'c']) for _ in range(5)]
         self.assertEqual(['a', 'b', 'c', 'a', 'b'], picks)
         self.assertEqual('x', scheduler.choose(None, ['x']))
+
+
+class TestRedfishNodes(ScheduleTestCase):
+
+    def test_redfish_nodes_share_the_emulator_and_take_no_ipmi_port(self):
+        data = {
+            'node_types': {
+                'ipmi': {'memory_mb': 256, 'vcpus': 1,
+                         'physical_networks': ['physnet1']},
+                'rf': {'memory_mb': 256, 'vcpus': 1,
+                       'physical_networks': ['physnet1'],
+                       'ironic_driver': 'redfish'}},
+            'specs': [{'type': 'rf', 'count': 2},
+                      {'type': 'ipmi', 'count': 1}],
+            'physnet_mappings': {'physnet1': 'eth1'},
+            'ipmi_port_range_start': 6230, 'ipmi_port_range_end': 6230,
+            'redfish_port': 8443}
+        nodes = self.run_schedule(data)['nodes']
+        self.assertEqual(
+            {'tk0': {'driver': 'redfish', 'address': '127.0.0.1',
+                     'port': 8443},
+             'tk1': {'driver': 'redfish', 'address': '127.0.0.1',
+                     'port': 8443},
+             'tk2': {'driver': 'ipmi', 'address': '127.0.0.1',
+                     'port': 6230}},
+            {name: node['bmc'] for name, node in nodes.items()})

@@ -1,0 +1,76 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Redfish BMCs of nodes, emulated by sushy-tools."""
+
+from tenks import plan
+
+EMULATOR = 'sushy-emulator'
+
+
+class EmulatorKind:
+    """One emulator per hypervisor with Redfish nodes, serving only them."""
+
+    name = 'redfish-emulator'
+
+    def plan(self, ctx, hypervisor):
+        emulator = ctx.sushy(hypervisor)
+        nodes = ctx.present_nodes(hypervisor, 'redfish')
+        want = {EMULATOR: settings(ctx, hypervisor, nodes)} if nodes else {}
+        have = {}
+        if emulator.pid() or emulator.exists():
+            have[EMULATOR] = plan.Observed(True, {
+                'settings': emulator.settings(),
+                'running': bool(emulator.pid())})
+        return plan.diff(self.name, hypervisor.name, want, have,
+                         self.compare)
+
+    @staticmethod
+    def compare(want, have):
+        if want != have['settings']:
+            changed = sorted(key for key in want
+                             if want[key] != (have['settings'] or {}).get(key))
+            return 'changed: %s' % ', '.join(changed)
+        return None if have['running'] else 'not running'
+
+    def apply(self, ctx, hypervisor, actions):
+        emulator = ctx.sushy(hypervisor)
+        for action in actions:
+            if action.verb == plan.DELETE:
+                emulator.stop()
+            else:
+                emulator.start(action.want)
+
+
+def settings(ctx, hypervisor, nodes):
+    """How the hypervisor's emulator must run for its Redfish nodes."""
+    credentials = ctx.state['credentials']
+    redfish = ctx.cluster.redfish
+    return {
+        'address': nodes[0]['bmc']['address'],
+        'port': redfish.port,
+        'libvirt_uri': hypervisor.libvirt_uri,
+        'allowed': sorted(node['uuid'] for node in nodes),
+        'tls': redfish.tls,
+        'username': credentials['redfish_username'],
+        'password': credentials['redfish_password'],
+    }
+
+
+class SushyTools:
+    """BMC emulator plugin: Redfish through sushy-tools."""
+
+    drivers = ('redfish',)
+
+    @staticmethod
+    def kinds():
+        return [EmulatorKind()]
