@@ -13,10 +13,12 @@
 """The node table of `tenks list`: recorded state joined with live state."""
 
 import logging
+import os
 
 from cliff import columns
 import libvirt
 
+from tenks.bmc import sushy_daemon
 from tenks import exception
 from tenks.ironic import client as ironic_client
 from tenks import state as state_module
@@ -51,17 +53,28 @@ def rows(path, conf):
     data = state_module.load(path)
     states = _power_states(data)
     enrolled = _ironic_nodes(data, conf)
+    emulator = sushy_daemon.Emulator(os.path.dirname(path), '')
+    tls = (emulator.settings() or {}).get('tls', False)
     return [_row(node, states.get(node['name'], 'missing'),
-                 enrolled.get(node.get('ironic_uuid')))
+                 enrolled.get(node.get('ironic_uuid')), tls)
             for node in sorted(data['nodes'].values(),
                                key=lambda node: node['name'])]
 
 
-def _row(node, power, ironic_node):
+def bmc_endpoint(node, tls):
+    """Where a node's BMC answers: host:port, or the Redfish system URL."""
     bmc = node['bmc']
+    if bmc['driver'] == 'redfish':
+        return '%s://%s:%d/redfish/v1/Systems/%s' % (
+            'https' if tls else 'http', bmc['address'], bmc['port'],
+            node['uuid'])
+    return '%s:%s' % (bmc['address'], bmc['port'])
+
+
+def _row(node, power, ironic_node, tls):
     ironic_node = ironic_node or {}
     return (node['name'], node['hypervisor'], power, node['memory_mb'],
-            node['vcpus'], '%s:%s' % (bmc['address'], bmc['port']),
+            node['vcpus'], bmc_endpoint(node, tls),
             ListColumn([nic['mac'] for nic in node['nics']]),
             ListColumn(['%s:%s' % (nic['bridge'], nic['veth_bridge'])
                         for nic in node['nics']]),

@@ -85,6 +85,12 @@ class TestRedfish(test_ironic.IronicTestCase):
         self.assert_enrolled(nodes, redfish)
         self.assert_emulator_secured(redfish, foreign)
         self.assert_driven_by_ironic(redfish[0])
+        listing = {row['Node']: row['BMC'] for row in json.loads(
+            self.tenks('list', path, '-f', 'json').stdout)}
+        self.assertEqual(
+            'https://127.0.0.1:%d/redfish/v1/Systems/%s' % (
+                self.redfish_port, redfish[1]['uuid']),
+            listing[redfish[1]['name']])
         self.assert_idempotent(path)
         pid = int(open(os.path.join(os.path.dirname(self.cert),
                                     'tenks-sushy.pid')).read())
