@@ -60,19 +60,15 @@ def _all_absent(previous):
 
 
 def _ensure_credentials(cluster, state):
+    """BMC credentials: the file's, else those chosen before, else new."""
     credentials = state['credentials']
-    credentials['ipmi_username'] = (cluster.ipmi.username
-                                    or credentials.get('ipmi_username')
-                                    or 'tenks')
-    credentials['ipmi_password'] = (cluster.ipmi.password
-                                    or credentials.get('ipmi_password')
-                                    or secrets.token_urlsafe(12))
-    credentials['redfish_username'] = (cluster.redfish.username
-                                       or credentials.get('redfish_username')
-                                       or 'tenks')
-    credentials['redfish_password'] = (cluster.redfish.password
-                                       or credentials.get('redfish_password')
-                                       or secrets.token_urlsafe(12))
+    for kind, settings in (('ipmi', cluster.ipmi),
+                           ('redfish', cluster.redfish)):
+        for key, make in (('username', lambda: 'tenks'),
+                          ('password', lambda: secrets.token_urlsafe(12))):
+            name = '%s_%s' % (kind, key)
+            credentials[name] = (getattr(settings, key)
+                                 or credentials.get(name) or make())
 
 
 def plan(ctx):

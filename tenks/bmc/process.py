@@ -25,6 +25,22 @@ def executable(name):
     return beside if os.path.exists(beside) else name
 
 
+def recorded_pid(pid_file, marker):
+    """The PID in pid_file if it runs with marker in its command line.
+
+    None otherwise, so a reused PID is never mistaken for the daemon Tenks
+    started.
+    """
+    try:
+        with open(pid_file) as stream:
+            pid = int(stream.read().strip())
+        with open('/proc/%d/cmdline' % pid, 'rb') as stream:
+            cmdline = stream.read()
+    except (OSError, ValueError):
+        return None
+    return pid if marker in cmdline else None
+
+
 def terminate(pid, timeout=10):
     """SIGTERM pid, then SIGKILL its process group if it lingers.
 

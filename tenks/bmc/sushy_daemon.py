@@ -57,14 +57,7 @@ class Emulator:
 
     def pid(self):
         """PID of the emulator Tenks started, if it still runs."""
-        try:
-            with open(self.pid_file) as stream:
-                pid = int(stream.read().strip())
-            with open('/proc/%d/cmdline' % pid, 'rb') as stream:
-                cmdline = stream.read()
-        except (OSError, ValueError):
-            return None
-        return pid if self.conf_file.encode() in cmdline else None
+        return process.recorded_pid(self.pid_file, self.conf_file.encode())
 
     def settings(self):
         """The settings the running emulator was started with, or None."""

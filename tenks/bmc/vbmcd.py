@@ -48,14 +48,10 @@ class Daemon:
 
     def pid(self):
         """PID of the vbmcd Tenks started, if it still runs."""
-        try:
-            with open(self.pid_file) as stream:
-                pid = int(stream.read().strip())
-            with open('/proc/%d/cmdline' % pid, 'rb') as stream:
-                cmdline = stream.read()
-        except (OSError, ValueError):
-            return None
-        return pid if b'vbmcd' in cmdline else None
+        return process.recorded_pid(self.pid_file, b'vbmcd')
+
+    def exists(self):
+        return os.path.isdir(self.directory)
 
     def start(self):
         os.makedirs(self.config_dir, mode=0o700, exist_ok=True)

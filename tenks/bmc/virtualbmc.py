@@ -12,8 +12,6 @@
 
 """IPMI BMCs of nodes, emulated by VirtualBMC."""
 
-import os
-
 from tenks import plan
 
 DAEMON = 'vbmcd'
@@ -29,7 +27,7 @@ class DaemonKind:
         want = {DAEMON: True} if ctx.present_nodes(hypervisor, 'ipmi') \
             else {}
         have = {DAEMON: plan.Observed(True)} if (
-            daemon.pid() or ctx.teardown and _leftovers(daemon)) else {}
+            daemon.pid() or ctx.teardown and daemon.exists()) else {}
         return plan.diff(self.name, hypervisor.name, want, have)
 
     def apply(self, ctx, hypervisor, actions):
@@ -39,10 +37,6 @@ class DaemonKind:
                 daemon.start()
             else:
                 daemon.stop()
-
-
-def _leftovers(daemon):
-    return os.path.exists(daemon.directory)
 
 
 class BMCKind:
