@@ -19,6 +19,7 @@ can act on. Writes are counted for the benchmark.
 import functools
 import logging
 import os
+import time
 
 from keystoneauth1 import exceptions as ks_exceptions
 import openstack
@@ -28,6 +29,14 @@ from tenks import exception
 
 LOG = logging.getLogger(__name__)
 _FAILURES = (sdk_exceptions.SDKException, ks_exceptions.ClientException)
+
+# Writes that leave Ironic in the same state however often they are sent.
+# A server error on these is worth another try: Ironic on SQLite answers
+# 500 "database is locked" when an API write meets a conductor write, and
+# not every one of its database calls retries that itself.
+IDEMPOTENT = frozenset(['update_node', 'set_node_traits', 'update_port',
+                        'set_node_maintenance', 'delete_node', 'delete_port'])
+RETRY_DELAYS = (0.5, 1, 2, 4)
 
 
 def translated(function):
@@ -127,5 +136,17 @@ class Ironic:
     @translated
     def write(self, method, *args, **kwargs):
         """Call a baremetal proxy method that changes something."""
+        call = getattr(self.conn.baremetal, method)
+        delays = RETRY_DELAYS if method in IDEMPOTENT else ()
+        for delay in delays:
+            self.writes += 1
+            try:
+                return call(*args, **kwargs)
+            except sdk_exceptions.HttpException as err:
+                if (err.status_code or 0) < 500:
+                    raise
+                LOG.debug('Ironic failed %s (%s); retrying in %ss',
+                          method, _one_line(err), delay)
+            time.sleep(delay)
         self.writes += 1
-        return getattr(self.conn.baremetal, method)(*args, **kwargs)
+        return call(*args, **kwargs)

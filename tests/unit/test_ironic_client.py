@@ -1,0 +1,62 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+from unittest import mock
+
+from openstack import exceptions as sdk_exceptions
+import testtools
+
+from tenks import exception
+from tenks.ironic import client
+
+
+def _http_error(status):
+    return sdk_exceptions.HttpException(
+        message='database is locked', http_status=status)
+
+
+class WriteRetryTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.ironic = client.Ironic(mock.Mock(
+            ironic=mock.Mock(cloud='x', wait_timeout=1)))
+        self.baremetal = mock.Mock()
+        self.ironic._conn = mock.Mock(baremetal=self.baremetal)
+        self.patch(client.time, 'sleep', lambda delay: None)
+
+    def test_idempotent_write_retried_after_server_error(self):
+        self.baremetal.set_node_traits.side_effect = [
+            _http_error(500), _http_error(503), 'done']
+        self.assertEqual('done', self.ironic.write(
+            'set_node_traits', 'node', ['CUSTOM_A']))
+        self.assertEqual(3, self.baremetal.set_node_traits.call_count)
+        self.assertEqual(3, self.ironic.writes)
+
+    def test_gives_up_after_the_last_delay(self):
+        self.baremetal.update_port.side_effect = _http_error(500)
+        self.assertRaises(exception.IronicError, self.ironic.write,
+                          'update_port', 'port', address='x')
+        self.assertEqual(len(client.RETRY_DELAYS) + 1,
+                         self.baremetal.update_port.call_count)
+
+    def test_client_error_not_retried(self):
+        self.baremetal.update_node.side_effect = _http_error(409)
+        self.assertRaises(exception.IronicError, self.ironic.write,
+                          'update_node', 'node', name='x')
+        self.assertEqual(1, self.baremetal.update_node.call_count)
+
+    def test_create_not_retried(self):
+        self.baremetal.create_node.side_effect = _http_error(500)
+        self.assertRaises(exception.IronicError, self.ironic.write,
+                          'create_node', name='x')
+        self.assertEqual(1, self.baremetal.create_node.call_count)
