@@ -22,10 +22,12 @@ import difflib
 import logging
 import os
 
+from oslo_config import types
 import yaml
 
 from tenks import exception
 from tenks import model
+from tenks import naming
 from tenks import reader
 from tenks import units
 
@@ -66,25 +68,59 @@ SPEC_KEYS = frozenset([
 IRONIC_INTERFACES = ('bios', 'boot', 'console', 'deploy', 'firmware',
                      'inspect', 'management', 'network', 'power', 'raid',
                      'rescue', 'storage', 'vendor')
+INTERFACE_FIELDS = tuple('%s_interface' % name
+                         for name in IRONIC_INTERFACES)
+IRONIC_STRING_FIELDS = ('conductor_group', 'shard', 'description', 'owner',
+                        'lessee') + INTERFACE_FIELDS
 IRONIC_CONFIG_KEYS = frozenset(
-    ['resource_class', 'traits', 'properties', 'conductor_group', 'shard',
-     'description', 'owner', 'lessee', 'extra']
-    + ['%s_interface' % name for name in IRONIC_INTERFACES])
+    ['resource_class', 'traits', 'properties', 'extra']
+    + list(IRONIC_STRING_FIELDS))
 HYPERVISOR_KEYS = frozenset([
     'address', 'ssh_user', 'ssh_port', 'ssh_key', 'libvirt_uri',
     'physnet_mappings', 'bmc_address', 'capacity'])
 BOOT_MODES = ('bios', 'uefi')
 DRIVERS = ('ipmi', 'redfish')
+CPU_MODES = ('custom', 'host-model', 'host-passthrough', 'maximum')
+# Node names name domains, BMCs, Ironic nodes and files: keep them short.
+MAX_PREFIX = 63
+MAX_PORT = 65535
+_HOST_ADDRESS = types.HostAddress()
 # The BMC emulator serving each Ironic driver, as the original's
 # bmc_emulators maps them.
 BMC_EMULATORS = {'virtualbmc': 'ipmi', 'sushy-tools': 'redfish'}
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that rejects a key given twice in one mapping.
+
+    Plain YAML keeps the last value silently, so a second ``specs:`` would
+    quietly replace the first.
+    """
+
+    def construct_mapping(self, node, deep=False):
+        keys = set()
+        for key_node, _ in (node.value if isinstance(node, yaml.MappingNode)
+                            else ()):
+            if key_node.tag == 'tag:yaml.org,2002:merge':
+                continue    # keys merged in (<<) may be overridden
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in keys
+                keys.add(key)
+            except TypeError:
+                continue    # the base class reports an unhashable key
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, 'found duplicate key %r' % (key,),
+                    key_node.start_mark)
+        return super().construct_mapping(node, deep)
 
 
 def load_file(path):
     """Return the parsed YAML mapping in path, or raise ConfigError."""
     try:
         with open(path) as stream:
-            data = yaml.safe_load(stream)
+            data = yaml.load(stream, Loader=_Loader)
     except OSError as err:
         raise exception.ConfigError(source=path, path='(file)',
                                     problem=err.strerror)
@@ -112,14 +148,14 @@ def parse(data, conf, source='<cluster>'):
     if ignored:
         LOG.warning('%s: ignoring variables only the Ansible Tenks used: %s',
                     source, ', '.join(ignored))
-    node_types = _node_types(top, top.get('default_ironic_driver', str,
-                                          'ipmi'), conf)
+    node_types = _node_types(top, top.choice('default_ironic_driver',
+                                             DRIVERS, 'ipmi'), conf)
     return model.Cluster(
         source=source,
         node_types=node_types,
         specs=_specs(top, node_types),
         hypervisors=_hypervisors(top, conf),
-        network=_network(top, conf),
+        network=_network(top, conf, node_types),
         libvirt=_libvirt(top, conf),
         ipmi=_ipmi(top, conf),
         redfish=_redfish(top, conf),
@@ -134,6 +170,9 @@ def _node_types(top, default_driver, conf):
     types = top.child('node_types', {})
     result = {}
     for name in types.data:
+        if not isinstance(name, str):
+            types.fail('%r is not a string; quote the node type name'
+                       % (name,), name)
         entry = types.child(name)
         entry.check_keys(NODE_TYPE_KEYS)
         driver = entry.get('ironic_driver', str, default_driver)
@@ -151,10 +190,17 @@ def _node_types(top, default_driver, conf):
                 'console_log_enabled', bool,
                 top.get('console_log_enabled', bool,
                         conf.libvirt.console_log_enabled)),
-            cpu_mode=entry.get('cpu_mode', str, top.get(
-                'cpu_mode', str, conf.libvirt.cpu_mode)),
+            cpu_mode=_cpu_mode(entry, _cpu_mode(top, conf.libvirt.cpu_mode)),
         )
     return result
+
+
+def _cpu_mode(entry, default):
+    mode = entry.get('cpu_mode', str, default)
+    if entry.data.get('cpu_mode') is not None and mode not in CPU_MODES:
+        entry.fail('%r is not one of %s' % (mode, ', '.join(CPU_MODES)),
+                   'cpu_mode')
+    return mode
 
 
 def _volumes(entry):
@@ -163,7 +209,7 @@ def _volumes(entry):
         item = reader.Reader(entry.source,
                              '%s.volumes[%d]' % (entry.path, index), volume)
         item.check_keys({'capacity'})
-        raw = item.get('capacity', (str, int), required=True)
+        raw = item.get('capacity', object, required=True)
         try:
             capacities.append(units.parse_capacity(raw))
         except ValueError as err:
@@ -173,7 +219,9 @@ def _volumes(entry):
 
 def _specs(top, node_types):
     prefix = top.get('node_name_prefix', str, 'tk')
+    _check_name(top, 'node_name_prefix', prefix)
     vol_prefix = top.get('vol_name_prefix', str, 'vol')
+    _check_name(top, 'vol_name_prefix', vol_prefix)
     default_boot = top.choice('default_boot_mode', BOOT_MODES, 'uefi')
     seen = collections.Counter()
     specs = []
@@ -188,6 +236,8 @@ def _specs(top, node_types):
                 'type')
         node_prefix = entry.get('node_name_prefix', str, prefix)
         _check_name(entry, 'node_name_prefix', node_prefix)
+        spec_vol_prefix = entry.get('vol_name_prefix', str, vol_prefix)
+        _check_name(entry, 'vol_name_prefix', spec_vol_prefix)
         ironic_config = _ironic_config(entry)
         seen[(type_name, node_prefix)] += 1
         specs.append(model.Spec(
@@ -196,7 +246,7 @@ def _specs(top, node_types):
             type=type_name,
             count=entry.integer('count', required=True),
             node_name_prefix=node_prefix,
-            vol_name_prefix=entry.get('vol_name_prefix', str, vol_prefix),
+            vol_name_prefix=spec_vol_prefix,
             ironic_config=ironic_config,
             boot_mode=_boot_mode(entry, ironic_config, default_boot),
         ))
@@ -227,8 +277,13 @@ def _nova_flavors(top, node_types):
 
 
 def _check_name(entry, key, value):
-    if not value or not all(c.isalnum() or c in '-_' for c in value):
-        entry.fail('%r may hold only letters, digits, - and _' % value, key)
+    if not value or not all(c.isascii() and c.isalnum() or c in '-_'
+                            for c in value):
+        entry.fail('%r may hold only ASCII letters, digits, - and _'
+                   % value, key)
+    if len(value) > MAX_PREFIX:
+        entry.fail('%r is longer than %d characters' % (value, MAX_PREFIX),
+                   key)
 
 
 def _ironic_config(spec):
@@ -238,7 +293,14 @@ def _ironic_config(spec):
     entry.check_keys(IRONIC_CONFIG_KEYS)
     entry.get('resource_class', str, required=True)
     entry.string_list('traits')
-    entry.get('properties', dict, {})
+    for key in IRONIC_STRING_FIELDS:
+        entry.get(key, str)
+    entry.get('extra', dict)
+    capabilities = entry.get('properties', dict, {}).get('capabilities')
+    if capabilities is not None and not isinstance(capabilities,
+                                                   (str, dict)):
+        entry.fail('%r is not a string such as boot_mode:uefi or a mapping'
+                   % (capabilities,), 'properties.capabilities')
     return dict(entry.data)
 
 
@@ -265,7 +327,7 @@ def parse_capabilities(capabilities):
 def _hypervisors(top, conf):
     mappings = top.string_map('physnet_mappings')
     uri = top.get('libvirt_local_uri', str, conf.libvirt.uri)
-    bmc_address = top.get('ipmi_address', str, conf.ipmi.address)
+    bmc_address = _address(top, 'ipmi_address', conf.ipmi.address)
     if not top.data.get('hypervisors'):
         return (model.Hypervisor(
             name=model.LOCALHOST, address=model.LOCALHOST, libvirt_uri=uri,
@@ -285,40 +347,72 @@ def _hypervisors(top, conf):
             libvirt_uri=entry.get('libvirt_uri', str, uri),
             physnet_mappings=(entry.string_map('physnet_mappings')
                               or mappings),
-            bmc_address=entry.get('bmc_address', str, default_bmc)))
+            bmc_address=_address(entry, 'bmc_address', default_bmc)))
     return tuple(result)
 
 
-def _network(top, conf):
+def _address(entry, key, default):
+    address = entry.get(key, str, default)
+    if key not in entry.data:
+        return address      # tenks.conf's, or derived from a name
+    try:
+        _HOST_ADDRESS(address)
+    except ValueError:
+        entry.fail('%r is not an IP address or host name' % address, key)
+    return address
+
+
+def _network(top, conf, node_types):
     return model.NetworkSettings(
         bridge_type=top.choice('bridge_type', ('openvswitch', 'linuxbridge'),
                                conf.network.bridge_type),
         ovs_datapath_type=top.choice('ovs_datapath_type',
                                      ('auto', 'system', 'netdev'),
                                      conf.network.ovs_datapath_type),
-        bridge_prefix=top.get('bridge_prefix', str,
-                              conf.network.bridge_prefix))
+        bridge_prefix=_bridge_prefix(top, conf, node_types))
+
+
+def _bridge_prefix(top, conf, node_types):
+    prefix = top.get('bridge_prefix', str, conf.network.bridge_prefix)
+    physnets = {physnet for node_type in node_types.values()
+                for physnet in node_type.physical_networks}
+    try:
+        # The longest names made of it: a bridge's uplink, index 9 or more.
+        last = max(len(physnets), 10) - 1
+        naming.uplink(naming.bridge(prefix, last), naming.BRIDGE_SIDE)
+    except ValueError as err:
+        top.fail('%r cannot start a bridge name: %s' % (prefix, err),
+                 'bridge_prefix')
+    return prefix
 
 
 def _libvirt(top, conf):
+    pool_name = top.get('libvirt_pool_name', str, conf.libvirt.pool_name)
+    if not pool_name or '/' in pool_name:
+        top.fail('%r is not a pool name: it must not be empty or hold /'
+                 % pool_name, 'libvirt_pool_name')
+    pool_path = top.get('libvirt_pool_path', str, conf.libvirt.pool_path)
+    if not os.path.isabs(pool_path):
+        top.fail('%r is not an absolute path' % pool_path,
+                 'libvirt_pool_path')
     return model.LibvirtSettings(
         engine=top.choice('libvirt_vm_engine', ('auto', 'kvm', 'qemu'),
                           conf.libvirt.engine),
         emulator=top.get('libvirt_vm_emulator', str, conf.libvirt.emulator),
-        pool_name=top.get('libvirt_pool_name', str, conf.libvirt.pool_name),
-        pool_path=top.get('libvirt_pool_path', str, conf.libvirt.pool_path))
+        pool_name=pool_name, pool_path=pool_path)
 
 
 def _ipmi(top, conf):
     start = top.integer('ipmi_port_range_start',
-                        conf.ipmi.port_range_start, minimum=1)
+                        conf.ipmi.port_range_start, minimum=1,
+                        maximum=MAX_PORT)
     end = top.integer('ipmi_port_range_end', conf.ipmi.port_range_end,
                       minimum=1)
-    if end < start or end > 65535:
-        top.fail('%d must be between ipmi_port_range_start (%d) and 65535'
-                 % (end, start), 'ipmi_port_range_end')
+    if end < start or end > MAX_PORT:
+        top.fail('%d must be between ipmi_port_range_start (%d) and %d'
+                 % (end, start, MAX_PORT), 'ipmi_port_range_end')
     return model.IPMISettings(
-        address=top.get('ipmi_address', str, conf.ipmi.address),
+        address=_address(top, 'ipmi_address', conf.ipmi.address),
         port_range_start=start, port_range_end=end,
         username=top.get('ipmi_username', str, conf.ipmi.username),
         password=top.get('ipmi_password', str, conf.ipmi.password))
@@ -330,8 +424,9 @@ def _redfish(top, conf):
         top.fail('%r: this Tenks has VirtualBMC for ipmi and sushy-tools for '
                  'redfish only' % (emulators,), 'bmc_emulators')
     return model.RedfishSettings(
-        address=top.get('redfish_address', str, conf.redfish.address),
-        port=top.integer('redfish_port', conf.redfish.port, minimum=1),
+        address=_address(top, 'redfish_address', conf.redfish.address),
+        port=top.integer('redfish_port', conf.redfish.port, minimum=1,
+                         maximum=MAX_PORT),
         username=top.get('redfish_username', str, conf.redfish.username),
         password=top.get('redfish_password', str, conf.redfish.password),
         tls=top.get('redfish_tls', bool, conf.redfish.tls))
@@ -347,13 +442,39 @@ def _ironic(top, conf):
         'deploy_ramdisk': (top.get('deploy_ramdisk', str)
                            or top.get('deploy_ramdisk_uuid', str)),
         'wait_for_placement': top.get('wait_for_placement', bool, False),
-        'default_interfaces': top.get('default_interfaces', dict, {}),
+        'default_interfaces': _default_interfaces(top),
     }
+
+
+def _default_interfaces(top):
+    """Per driver, the node fields (interfaces) its nodes get first."""
+    drivers = top.child('default_interfaces', {})
+    drivers.check_keys(DRIVERS)
+    result = {}
+    for driver in drivers.data:
+        fields = drivers.child(driver, {})
+        fields.check_keys(INTERFACE_FIELDS + ('hardware_type',))
+        for key in fields.data:
+            fields.get(key, str)
+        result[driver] = dict(fields.data)
+    return result
 
 
 def _state_file_path(top, conf):
     path = top.get('state_file_path', str)
-    return os.path.abspath(path) if path else default_state_file(conf)
+    if not path:
+        return default_state_file(conf)
+    path = os.path.abspath(path)
+    if os.path.isdir(path):
+        top.fail('%r is a directory; name a file in it, such as %s' % (
+            path, os.path.join(path, 'state.json')), 'state_file_path')
+    parent = os.path.dirname(path)
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        top.fail('%r cannot be created: %s is not a directory' % (
+            path, parent), 'state_file_path')
+    return path
 
 
 def default_state_file(conf):

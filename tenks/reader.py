@@ -35,9 +35,12 @@ class Reader:
         for key in self.data:
             if key in allowed or key in ignored:
                 continue
-            hint = difflib.get_close_matches(str(key), allowed, n=1)
+            # An ignored key is still what a misspelt one may have meant.
+            hint = difflib.get_close_matches(
+                str(key), sorted(set(allowed) | set(ignored)), n=1)
             self.fail('unknown key%s' % (
-                '; did you mean %r?' % hint[0] if hint else ''), key)
+                '; did you mean %r?' % hint[0] if hint else ''),
+                'null' if key is None else key)
 
     def child(self, key, default=None):
         value = self.data.get(key)
@@ -55,10 +58,13 @@ class Reader:
                       key)
         return value
 
-    def integer(self, key, default=None, minimum=0, required=False):
+    def integer(self, key, default=None, minimum=0, required=False,
+                maximum=None):
         value = self.get(key, int, default, required)
         if value is not None and value < minimum:
             self.fail('%r must be at least %d' % (value, minimum), key)
+        if value is not None and maximum is not None and value > maximum:
+            self.fail('%r must be at most %d' % (value, maximum), key)
         return value
 
     def choice(self, key, choices, default):
@@ -98,7 +104,8 @@ def _is(value, kind):
 
 
 def _kind(value):
-    names = {list: 'a list', str: 'a string'}
+    names = {list: 'a list', str: 'a string', int: 'an integer',
+             float: 'a number', bool: 'a boolean', type(None): 'empty'}
     return names.get(type(value), type(value).__name__)
 
 

@@ -33,6 +33,8 @@ def parse_capacity(value):
     """
     if isinstance(value, bool):
         raise ValueError('is not a capacity')
+    if not isinstance(value, (int, str)):
+        raise ValueError('is not a capacity such as 10GiB or 5GB')
     if isinstance(value, int):
         number, unit = value, ''
     else:

@@ -399,7 +399,7 @@ class TestParseBad(ConfigTestCase):
         data['specs'][0]['node_name_prefix'] = 'tk/x'
         self.assertConfigError(
             data, "cluster.yaml: specs[0].node_name_prefix: 'tk/x' may hold "
-                  "only letters, digits, - and _")
+                  "only ASCII letters, digits, - and _")
 
     def test_ipmi_end_before_start(self):
         data = good_data()
@@ -452,6 +452,243 @@ class TestParseBad(ConfigTestCase):
         self.assertConfigError(
             ['a'], 'cluster.yaml: (top): must be a mapping, not a list')
 
+    def test_empty_where_mapping_expected(self):
+        data = good_data()
+        data['node_types']['big'] = None
+        self.assertConfigError(
+            data, 'cluster.yaml: node_types.big: must be a mapping, not '
+                  'empty')
+
+    def test_top_level_integer(self):
+        self.assertConfigError(
+            5, 'cluster.yaml: (top): must be a mapping, not an integer')
+
+    def test_misspelt_ansible_key_suggests_it(self):
+        data = good_data()
+        data['veth_prefx'] = 'p-'
+        self.assertConfigError(
+            data, "cluster.yaml: veth_prefx: unknown key; did you mean "
+                  "'veth_prefix'?")
+
+    def test_null_key_named(self):
+        data = good_data()
+        data[None] = 1
+        self.assertConfigError(data, 'cluster.yaml: null: unknown key')
+
+    def test_node_type_name_not_a_string(self):
+        data = good_data()
+        data['node_types'][5] = data['node_types'].pop('big')
+        self.assertConfigError(
+            data, 'cluster.yaml: node_types.5: 5 is not a string; quote the '
+                  'node type name')
+
+    def test_bad_default_ironic_driver(self):
+        data = good_data()
+        data['default_ironic_driver'] = 'idrac'
+        self.assertConfigError(
+            data, "cluster.yaml: default_ironic_driver: 'idrac' is not one "
+                  "of ipmi, redfish")
+
+    def test_bad_cpu_mode(self):
+        data = good_data()
+        data['node_types']['big']['cpu_mode'] = 'fastest'
+        self.assertConfigError(
+            data, "cluster.yaml: node_types.big.cpu_mode: 'fastest' is not "
+                  "one of custom, host-model, host-passthrough, maximum")
+
+    def test_bad_top_level_cpu_mode(self):
+        data = good_data()
+        data['cpu_mode'] = 'fastest'
+        self.assertConfigError(
+            data, "cluster.yaml: cpu_mode: 'fastest' is not one of custom, "
+                  "host-model, host-passthrough, maximum")
+
+    def test_capacity_float(self):
+        self._capacity_error(
+            1.5, '1.5 is not a capacity such as 10GiB or 5GB')
+
+    def test_capacity_list(self):
+        self._capacity_error(
+            [1], '[1] is not a capacity such as 10GiB or 5GB')
+
+    def test_bad_top_level_node_name_prefix(self):
+        data = good_data()
+        data['node_name_prefix'] = 'tk/x'
+        self.assertConfigError(
+            data, "cluster.yaml: node_name_prefix: 'tk/x' may hold only "
+                  "ASCII letters, digits, - and _")
+
+    def test_non_ascii_node_name_prefix(self):
+        data = good_data()
+        data['node_name_prefix'] = 'n\u00e9'
+        self.assertConfigError(
+            data, "cluster.yaml: node_name_prefix: 'n\u00e9' may hold only "
+                  "ASCII letters, digits, - and _")
+
+    def test_long_node_name_prefix(self):
+        data = good_data()
+        data['specs'][2]['node_name_prefix'] = 'n' * 64
+        self.assertConfigError(
+            data, "cluster.yaml: specs[2].node_name_prefix: '%s' is longer "
+                  "than 63 characters" % ('n' * 64))
+
+    def test_bad_vol_name_prefix(self):
+        data = good_data()
+        data['specs'][2]['vol_name_prefix'] = 'disk/'
+        self.assertConfigError(
+            data, "cluster.yaml: specs[2].vol_name_prefix: 'disk/' may hold "
+                  "only ASCII letters, digits, - and _")
+        del data['specs'][2]['vol_name_prefix']
+        data['vol_name_prefix'] = '../v'
+        self.assertConfigError(
+            data, "cluster.yaml: vol_name_prefix: '../v' may hold only "
+                  "ASCII letters, digits, - and _")
+
+    def _ironic_config_error(self, ironic_config, message):
+        data = good_data()
+        data['specs'][0]['ironic_config'] = dict(resource_class='rc',
+                                                 **ironic_config)
+        self.assertConfigError(
+            data, 'cluster.yaml: specs[0].ironic_config.%s' % message)
+
+    def test_ironic_config_interface_not_a_string(self):
+        self._ironic_config_error({'deploy_interface': 5},
+                                  'deploy_interface: 5 is not a string')
+
+    def test_ironic_config_conductor_group_not_a_string(self):
+        self._ironic_config_error({'conductor_group': ['a']},
+                                  "conductor_group: ['a'] is not a string")
+
+    def test_ironic_config_extra_not_a_mapping(self):
+        self._ironic_config_error({'extra': ['a']},
+                                  "extra: ['a'] is not a mapping")
+
+    def test_ironic_config_capabilities_not_string_or_mapping(self):
+        self._ironic_config_error(
+            {'properties': {'capabilities': ['boot_mode:uefi']}},
+            "properties.capabilities: ['boot_mode:uefi'] is not a string "
+            "such as boot_mode:uefi or a mapping")
+
+    def test_bad_addresses(self):
+        for key in ('ipmi_address', 'redfish_address'):
+            data = good_data()
+            data[key] = '203.0.113.300'
+            self.assertConfigError(
+                data, "cluster.yaml: %s: '203.0.113.300' is not an IP "
+                      "address or host name" % key)
+
+    def test_bad_bmc_address(self):
+        data = good_data()
+        data['hypervisors'] = {'hv1': {'bmc_address': 'a b'}}
+        self.assertConfigError(
+            data, "cluster.yaml: hypervisors.hv1.bmc_address: 'a b' is not "
+                  "an IP address or host name")
+
+    def test_addresses_and_host_names_accepted(self):
+        data = good_data()
+        data.update(ipmi_address='::1', redfish_address='bmc.example.org')
+        data['hypervisors'] = {'hv_1': {}}
+        cluster = self.parse(data)
+        self.assertEqual(('::1', 'bmc.example.org', 'hv_1'),
+                         (cluster.ipmi.address, cluster.redfish.address,
+                          cluster.hypervisors[0].bmc_address))
+
+    def test_redfish_port_too_high(self):
+        data = good_data()
+        data['redfish_port'] = 70000
+        self.assertConfigError(
+            data, 'cluster.yaml: redfish_port: 70000 must be at most 65535')
+
+    def test_ipmi_start_too_high(self):
+        data = good_data()
+        data.update(ipmi_port_range_start=70000, ipmi_port_range_end=70001)
+        self.assertConfigError(
+            data, 'cluster.yaml: ipmi_port_range_start: 70000 must be at '
+                  'most 65535')
+
+    def test_bridge_prefix_too_long(self):
+        data = good_data()
+        data['bridge_prefix'] = 'b' * 12
+        self.assertConfigError(
+            data, "cluster.yaml: bridge_prefix: '%s' cannot start a bridge "
+                  "name: '%s9-up' is not a valid interface name (at most 15 "
+                  "letters, digits, \".\", \"_\" or \"-\")"
+                  % ('b' * 12, 'b' * 12))
+
+    def test_bridge_prefix_longest(self):
+        data = good_data()
+        data['bridge_prefix'] = 'b' * 11
+        self.assertEqual('b' * 11, self.parse(data).network.bridge_prefix)
+
+    def test_bridge_prefix_bad_character(self):
+        data = good_data()
+        data['bridge_prefix'] = 'br/x'
+        err = self.assertRaises(exception.ConfigError, self.parse, data)
+        self.assertIn("cluster.yaml: bridge_prefix: 'br/x' cannot start a "
+                      "bridge name", str(err))
+
+    def test_bad_pool_name(self):
+        data = good_data()
+        data['libvirt_pool_name'] = 'a/b'
+        self.assertConfigError(
+            data, "cluster.yaml: libvirt_pool_name: 'a/b' is not a pool "
+                  "name: it must not be empty or hold /")
+
+    def test_relative_pool_path(self):
+        data = good_data()
+        data['libvirt_pool_path'] = 'pool'
+        self.assertConfigError(
+            data, "cluster.yaml: libvirt_pool_path: 'pool' is not an "
+                  "absolute path")
+
+    def test_default_interfaces(self):
+        data = good_data()
+        data['default_interfaces'] = {
+            'ipmi': {'deploy_interface': 'direct'}, 'redfish': None}
+        self.assertEqual({'ipmi': {'deploy_interface': 'direct'},
+                          'redfish': {}},
+                         self.parse(data).ironic['default_interfaces'])
+
+    def test_default_interfaces_bad(self):
+        cases = [
+            ({'idrac': {}}, 'default_interfaces.idrac: unknown key'),
+            ({'ipmi': 'direct'},
+             'default_interfaces.ipmi: must be a mapping, not a string'),
+            ({'ipmi': {'deploy_interfce': 'direct'}},
+             "default_interfaces.ipmi.deploy_interfce: unknown key; did you "
+             "mean 'deploy_interface'?"),
+            ({'ipmi': {'boot_interface': 5}},
+             'default_interfaces.ipmi.boot_interface: 5 is not a string'),
+        ]
+        for value, message in cases:
+            data = good_data()
+            data['default_interfaces'] = value
+            self.assertConfigError(data, 'cluster.yaml: %s' % message)
+
+    def test_state_file_path_is_a_directory(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        data = good_data()
+        data['state_file_path'] = directory
+        self.assertConfigError(
+            data, "cluster.yaml: state_file_path: %r is a directory; name a "
+                  "file in it, such as %s/state.json" % (directory,
+                                                         directory))
+
+    def test_state_file_path_under_a_file(self):
+        path = self.write('')
+        data = good_data()
+        data['state_file_path'] = os.path.join(path, 'x', 'state.json')
+        self.assertConfigError(
+            data, "cluster.yaml: state_file_path: %r cannot be created: %s "
+                  "is not a directory" % (data['state_file_path'], path))
+
+    def test_state_file_path_in_new_directories(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        data = good_data()
+        data['state_file_path'] = os.path.join(directory, 'a', 'b', 's.json')
+        self.assertEqual(data['state_file_path'],
+                         self.parse(data).state_file_path)
+
 
 class TestLoadFile(ConfigTestCase):
 
@@ -484,6 +721,26 @@ class TestLoadFile(ConfigTestCase):
                                 self.conf)
         self.assertEqual('%s: (top): must be a mapping, not a list' % path,
                          str(err))
+
+    def test_duplicate_key(self):
+        path = self.write('specs: []\nnode_types: {}\nspecs: []\n')
+        err = self.assertRaises(exception.ConfigError, config.load, path,
+                                self.conf)
+        self.assertEqual("%s: line 3: not valid YAML: found duplicate key "
+                         "'specs'" % path, str(err))
+
+    def test_duplicate_nested_key(self):
+        path = self.write('node_types:\n  small:\n    vcpus: 1\n'
+                          '    vcpus: 2\n')
+        err = self.assertRaises(exception.ConfigError, config.load, path,
+                                self.conf)
+        self.assertIn("line 4: not valid YAML: found duplicate key 'vcpus'",
+                      str(err))
+
+    def test_merge_key_may_be_overridden(self):
+        path = self.write('base: &base {a: 1, b: 2}\n'
+                          'other: {<<: *base, b: 3}\n')
+        self.assertEqual({'a': 1, 'b': 3}, config.load_file(path)['other'])
 
     def test_binary_file(self):
         path = os.path.join(self.useFixture(fixtures.TempDir()).path,
@@ -532,6 +789,10 @@ class TestParseCapacity(testtools.TestCase):
 
     def test_bool(self):
         self._error(True, 'is not a capacity')
+
+    def test_neither_string_nor_integer(self):
+        for value in (1.5, [1], {'GiB': 1}, None):
+            self._error(value, 'is not a capacity such as 10GiB or 5GB')
 
     def test_decimal_fraction_exact(self):
         self.assertEqual(2010000000, units.parse_capacity('2.01GB'))
