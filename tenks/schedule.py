@@ -54,6 +54,7 @@ def schedule(cluster, previous, scheduler, rng=None):
         wanted.update(kept)
         for name in kept:
             _refresh(nodes[name], cluster, spec)
+            _refit(nodes[name], cluster, spec, state, rng)
         for _ in range(spec.count - len(kept)):
             node = _new_node(cluster, spec, state, scheduler, rng)
             nodes[node['name']] = node
@@ -102,6 +103,62 @@ def _refresh(node, cluster, spec):
     node['state'] = PRESENT
 
 
+def _refit(node, cluster, spec, state, rng):
+    """Give a kept node the NICs and volumes its node type now lists.
+
+    NICs on physnets still listed keep their MAC and links, volumes keep
+    their names; only what was added or removed changes.
+    """
+    node_type = cluster.node_types[spec.type]
+    hypervisor = _hypervisor_of(cluster, node)
+    unmapped = sorted(set(node_type.physical_networks)
+                      - set(hypervisor.physnet_mappings))
+    if unmapped:
+        raise exception.ScheduleError(
+            '%s: node %s of spec %s stays on hypervisor %s, where '
+            'physnet_mappings does not map %s.' % (
+                cluster.source, node['name'], spec.key, hypervisor.name,
+                ', '.join(unmapped)))
+    old = list(node['nics'])
+    node['nics'] = []
+    for physnet in node_type.physical_networks:
+        same = [nic for nic in old if nic['physnet'] == physnet]
+        if same:
+            old.remove(same[0])
+            node['nics'].append(same[0])
+        else:
+            node['nics'].extend(_nics(node['name'], [physnet], hypervisor,
+                                      cluster, state, rng))
+    volumes = node['volumes'][:len(node_type.volumes)]
+    for index, capacity in enumerate(node_type.volumes):
+        if index < len(volumes):
+            volumes[index]['capacity'] = capacity
+        else:
+            volumes.append(_volume(node['name'], spec, index, capacity,
+                                   state))
+    node['volumes'] = volumes
+
+
+def _hypervisor_of(cluster, node):
+    for hypervisor in cluster.hypervisors:
+        if hypervisor.name == node['hypervisor']:
+            return hypervisor
+    raise exception.ScheduleError(
+        '%s: node %s is on hypervisor %s, which is no longer in the '
+        'cluster; remove the node first.' % (
+            cluster.source, node['name'], node['hypervisor']))
+
+
+def _volume(node_name, spec, index, capacity, state):
+    taken = {volume['name'] for node in state['nodes'].values()
+             for volume in node['volumes']}
+    name = '%s%s%d' % (node_name, spec.vol_name_prefix, index)
+    while name in taken:
+        index += 1
+        name = '%s%s%d' % (node_name, spec.vol_name_prefix, index)
+    return {'name': name, 'capacity': capacity}
+
+
 def _hardware(spec, node_type):
     return {
         'type': node_type.name,
@@ -125,10 +182,10 @@ def _new_node(cluster, spec, state, scheduler, rng):
         'spec': spec.key,
         'hypervisor': hypervisor.name,
         'volumes': [
-            {'name': '%s%s%d' % (name, spec.vol_name_prefix, index),
-             'capacity': capacity}
+            _volume(name, spec, index, capacity, state)
             for index, capacity in enumerate(node_type.volumes)],
-        'nics': _nics(name, node_type, hypervisor, cluster, state, rng),
+        'nics': _nics(name, node_type.physical_networks, hypervisor,
+                      cluster, state, rng),
         'bmc': _bmc(cluster, hypervisor, node_type, state),
         'ironic_uuid': None,
     }
@@ -192,13 +249,13 @@ def _free_port(cluster, hypervisor, state):
     return min(_ports_left(cluster, hypervisor, state))
 
 
-def _nics(name, node_type, hypervisor, cluster, state, rng):
+def _nics(name, physnets, hypervisor, cluster, state, rng):
     indices = state['hypervisors'][hypervisor.name]['physnet_indices']
     taken_links = _taken_links(state)
     taken_macs = {nic['mac'] for node in state['nodes'].values()
                   for nic in node['nics']}
     nics = []
-    for physnet in node_type.physical_networks:
+    for physnet in physnets:
         index = indices[physnet]
         bridge_end, node_end = _veth_pair(name, index, taken_links)
         mac = _free_mac(rng, taken_macs)

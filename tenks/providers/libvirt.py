@@ -63,11 +63,13 @@ class Pool:
         have = {}
         if settings.pool_name in _pool_names(conn):
             pool = conn.storagePoolLookupByName(settings.pool_name)
+            volumes = set(_volumes(pool))
+            mark = _pool_mark(ctx)
             # Removed only if Tenks made it and holds nothing but Tenks'
             # volumes, which this same plan removes first.
-            owned = (record.get('pool') == settings.pool_name
-                     and set(_volumes(pool)) <= _known_volumes(ctx,
-                                                               hypervisor))
+            owned = ((record.get('pool') == settings.pool_name
+                      or mark in volumes)
+                     and volumes - {mark} <= _known_volumes(ctx, hypervisor))
             have[settings.pool_name] = plan.Observed(owned, pool.isActive())
         return plan.diff(self.name, hypervisor.name, want, have,
                          self.compare, shareable=True)
@@ -84,11 +86,12 @@ class Pool:
             if action.verb == plan.CREATE:
                 # Recorded first: a run killed half way still owns it.
                 record['pool'] = action.name
-                _create_pool(conn, action.name, action.want)
+                _create_pool(conn, action.name, action.want, _pool_mark(ctx))
             elif action.verb == plan.UPDATE:
                 conn.storagePoolLookupByName(action.name).create()
             elif action.verb == plan.DELETE:
-                _delete_pool(conn.storagePoolLookupByName(action.name))
+                _delete_pool(conn.storagePoolLookupByName(action.name),
+                             _pool_mark(ctx))
                 record.pop('pool', None)
 
 
@@ -104,12 +107,32 @@ def _pool_names(conn):
 
 
 def _known_volumes(ctx, hypervisor):
-    return {volume['name'] for node in ctx.state['nodes'].values()
-            for volume in node['volumes']
-            if node['hypervisor'] == hypervisor.name}
+    """Volumes Tenks made: from the state, and from its domains' disks.
+
+    The domains' disks let a run whose state file was lost still find them.
+    """
+    known = {volume['name'] for node in ctx.state['nodes'].values()
+             for volume in node['volumes']
+             if node['hypervisor'] == hypervisor.name}
+    pool_path = ctx.cluster.libvirt.pool_path
+    for domain in ctx.libvirt(hypervisor).listAllDomains():
+        facts = domain_xml.parse(domain.XMLDesc())
+        if facts['cluster'] == ctx.cluster_id:
+            known.update(os.path.basename(disk) for disk in facts['disks']
+                         if os.path.dirname(disk) == pool_path)
+    return known
 
 
-def _create_pool(conn, name, path):
+def _pool_mark(ctx):
+    """An empty volume in the pool saying which cluster made it.
+
+    Pools have no metadata of their own; without the mark, a run whose
+    state file was lost could not tell Tenks' pool from anyone else's.
+    """
+    return '.tenks-%s' % ctx.cluster_id
+
+
+def _create_pool(conn, name, path, mark):
     pool_element = ET.Element('pool', type='dir')
     ET.SubElement(pool_element, 'name').text = name
     target = ET.SubElement(pool_element, 'target')
@@ -118,10 +141,13 @@ def _create_pool(conn, name, path):
     pool.build()
     pool.setAutostart(True)
     pool.create()
+    pool.createXML(_volume_xml(mark, 0, 'raw'))
 
 
-def _delete_pool(pool):
+def _delete_pool(pool, mark):
     if pool.isActive():
+        if mark in _volumes(pool):
+            pool.storageVolLookupByName(mark).delete()
         pool.destroy()
     pool.delete()
     pool.undefine()
@@ -146,10 +172,20 @@ class Volumes:
         have = {}
         if ctx.cluster.libvirt.pool_name in _pool_names(
                 ctx.libvirt(hypervisor)):
-            for name in _volumes(_pool(ctx, hypervisor)):
+            pool = _pool(ctx, hypervisor)
+            for name in _volumes(pool):
                 if name in want or name in known:
-                    have[name] = plan.Observed(name in known)
-        return plan.diff(self.name, hypervisor.name, want, have)
+                    capacity = pool.storageVolLookupByName(name).info()[1]
+                    have[name] = plan.Observed(name in known, capacity)
+        return plan.diff(self.name, hypervisor.name, want, have,
+                         self.compare)
+
+    @staticmethod
+    def compare(want, have):
+        # libvirt rounds a qcow2 volume's size up to whole KiB.
+        if -(-want // 1024) * 1024 != have:
+            return 'capacity %d, wanted %d' % (have, want)
+        return None
 
     @_translated
     def apply(self, ctx, hypervisor, actions):
@@ -158,16 +194,24 @@ class Volumes:
 
     @staticmethod
     def _apply(pool, action):
-        if action.verb == plan.DELETE:
-            pool.storageVolLookupByName(action.name).delete()
+        if action.verb == plan.UPDATE and action.want > action.have:
+            pool.storageVolLookupByName(action.name).resize(action.want)
             return
-        volume = ET.Element('volume')
-        ET.SubElement(volume, 'name').text = action.name
-        ET.SubElement(volume, 'capacity', unit='bytes').text = str(
-            action.want)
-        target = ET.SubElement(volume, 'target')
-        ET.SubElement(target, 'format', type='qcow2')
-        pool.createXML(ET.tostring(volume, 'unicode'))
+        if action.verb != plan.CREATE:
+            # Shrinking a disk would cut its file system: start afresh.
+            pool.storageVolLookupByName(action.name).delete()
+        if action.verb == plan.DELETE:
+            return
+        pool.createXML(_volume_xml(action.name, action.want, 'qcow2'))
+
+
+def _volume_xml(name, capacity, volume_format):
+    volume = ET.Element('volume')
+    ET.SubElement(volume, 'name').text = name
+    ET.SubElement(volume, 'capacity', unit='bytes').text = str(capacity)
+    target = ET.SubElement(volume, 'target')
+    ET.SubElement(target, 'format', type=volume_format)
+    return ET.tostring(volume, 'unicode')
 
 
 class Domains:

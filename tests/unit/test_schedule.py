@@ -55,7 +55,7 @@ class ScheduleTestCase(testtools.TestCase):
 
     def run_schedule(self, data, previous=None, seed=1):
         return schedule.schedule(
-            self.cluster(data), previous or state.empty(),
+            self.cluster(data), previous or state.empty('/tmp/state.json'),
             schedule.RoundRobinScheduler(), random.Random(seed))
 
 
@@ -142,7 +142,8 @@ class TestNewNodes(ScheduleTestCase):
                 return super().getrandbits(k)
 
         data = cluster_data(count=1)
-        result = schedule.schedule(self.cluster(data), state.empty(),
+        result = schedule.schedule(self.cluster(data),
+                                   state.empty('/tmp/state.json'),
                                    schedule.RoundRobinScheduler(),
                                    Repeating())
         nics = result['nodes']['tk0']['nics']
@@ -254,6 +255,62 @@ class TestReschedule(ScheduleTestCase):
         self.assertEqual({'physnet2': 1, 'zzz': 0},
                          second['hypervisors']['localhost'][
                              'physnet_indices'])
+
+
+class TestRefit(ScheduleTestCase):
+    """A node type edited under kept nodes: only the difference changes."""
+
+    def edited(self, physnets, volumes):
+        data = cluster_data()
+        data['node_types']['small'].update(
+            physical_networks=physnets,
+            volumes=[{'capacity': c} for c in volumes])
+        data['physnet_mappings']['physnet3'] = 'eth3'
+        return data
+
+    def test_physnet_added_keeps_existing_nics(self):
+        first = self.run_schedule(cluster_data())
+        second = self.run_schedule(
+            self.edited(['physnet1', 'physnet3', 'physnet2'],
+                        ['1GiB', '2GiB']), first, seed=2)
+        for name, node in first['nodes'].items():
+            nics = second['nodes'][name]['nics']
+            self.assertEqual(['physnet1', 'physnet3', 'physnet2'],
+                             [nic['physnet'] for nic in nics])
+            self.assertEqual(node['nics'][0], nics[0])
+            self.assertEqual(node['nics'][1], nics[2])
+            self.assertNotIn(nics[1]['mac'],
+                             {nic['mac'] for nic in node['nics']})
+
+    def test_physnet_removed_drops_only_its_nic(self):
+        first = self.run_schedule(cluster_data())
+        second = self.run_schedule(
+            self.edited(['physnet2'], ['1GiB', '2GiB']), first)
+        for name, node in first['nodes'].items():
+            self.assertEqual([node['nics'][1]], second['nodes'][name]['nics'])
+
+    def test_volumes_resized_added_removed(self):
+        first = self.run_schedule(cluster_data())
+        grown = self.run_schedule(
+            self.edited(['physnet1', 'physnet2'], ['3GiB', '2GiB', '1GiB']),
+            first)
+        volumes = grown['nodes']['tk0']['volumes']
+        self.assertEqual(
+            [('tk0vol0', 3 * 2 ** 30), ('tk0vol1', 2 * 2 ** 30),
+             ('tk0vol2', 2 ** 30)],
+            [(v['name'], v['capacity']) for v in volumes])
+        shrunk = self.run_schedule(
+            self.edited(['physnet1', 'physnet2'], ['1GiB']), grown)
+        self.assertEqual([('tk0vol0', 2 ** 30)],
+                         [(v['name'], v['capacity'])
+                          for v in shrunk['nodes']['tk0']['volumes']])
+
+    def test_unmapped_physnet_for_kept_node_is_an_error(self):
+        first = self.run_schedule(cluster_data())
+        data = self.edited(['physnet4'], ['1GiB'])
+        err = self.assertRaises(exception.ScheduleError, self.run_schedule,
+                                data, first)
+        self.assertIn('physnet4', str(err))
 
 
 class TestScheduleErrors(ScheduleTestCase):
@@ -388,7 +445,7 @@ class TestLongNames(ScheduleTestCase):
         first['nodes']['other'] = {
             'name': 'other', 'spec': 'gone', 'hypervisor': 'localhost',
             'bmc': {'driver': 'ipmi', 'address': '127.0.0.1', 'port': 6239},
-            'nics': taken, 'state': 'present'}
+            'nics': taken, 'volumes': [], 'state': 'present'}
         del first['nodes'][self.PREFIX + '0']
         again = self.run_schedule(self.data(count=1), first)
         new = again['nodes'][self.PREFIX + '0']
