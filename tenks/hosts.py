@@ -16,14 +16,33 @@ Commands are argument lists, never shell strings. Every command is counted
 so that benchmarks can report how much host work a change cost.
 """
 
+import contextlib
 import logging
 import os
 import shlex
 import subprocess
+import tempfile
 
 from tenks import exception
 
 LOG = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _stdin(text):
+    """text as a file the command reads, or no stdin at all.
+
+    A file rather than a pipe: the command gets all of its input even if
+    Tenks is killed while it runs, so an `ip -batch` never stops half way
+    through a link's creation and marking.
+    """
+    if text is None:
+        yield subprocess.DEVNULL
+        return
+    with tempfile.TemporaryFile('w+') as stream:
+        stream.write(text)
+        stream.seek(0)
+        yield stream
 
 
 class LocalHost:
@@ -40,8 +59,10 @@ class LocalHost:
         LOG.debug('%s: %s', self.name, shlex.join(argv))
         full_env = dict(os.environ, **env) if env else None
         try:
-            result = subprocess.run(argv, input=input, capture_output=True,
-                                    text=True, env=full_env)
+            with _stdin(input) as stdin:
+                result = subprocess.run(argv, stdin=stdin,
+                                        capture_output=True, text=True,
+                                        env=full_env)
         except FileNotFoundError:
             raise exception.HostError(host=self.name, command=argv[0],
                                       code=127, stderr='command not found')

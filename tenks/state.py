@@ -19,9 +19,9 @@ interleave.
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
-import secrets
 import sys
 import tempfile
 
@@ -30,10 +30,21 @@ from tenks import exception
 SCHEMA_VERSION = 1
 
 
-def empty():
+def cluster_id(path):
+    """The mark of the cluster whose state lives at path.
+
+    Derived from the path rather than chosen at random, so that when the
+    state file is lost the next run at the same path still recognises,
+    and can remove, everything the cluster made.
+    """
+    real = os.path.realpath(os.path.abspath(path))
+    return hashlib.sha256(real.encode()).hexdigest()[:8]
+
+
+def empty(path):
     return {
         'schema_version': SCHEMA_VERSION,
-        'cluster_id': secrets.token_hex(4),
+        'cluster_id': cluster_id(path),
         'credentials': {},
         'hypervisors': {},
         'nodes': {},
@@ -46,7 +57,7 @@ def load(path):
         with open(path) as stream:
             data = json.load(stream)
     except FileNotFoundError:
-        return empty()
+        return empty(path)
     except (OSError, ValueError) as err:
         raise exception.StateError('Cannot read state file %s: %s' % (
             path, err))

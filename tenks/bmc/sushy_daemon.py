@@ -25,7 +25,6 @@ import json
 import os
 import shutil
 import ssl
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -82,14 +81,9 @@ class Emulator:
             settings['username'], settings['password']))
         process.write_private(self.conf_file, render(settings, self))
         process.write_private(self.settings_file, json.dumps(settings))
-        with open(self.log_file, 'ab') as log:
-            child = subprocess.Popen(
-                [process.executable('sushy-emulator'), '--config',
-                 self.conf_file],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                start_new_session=True, close_fds=True)
-        with open(self.pid_file, 'w') as stream:
-            stream.write('%d\n' % child.pid)
+        child = process.spawn(
+            [process.executable('sushy-emulator'), '--config',
+             self.conf_file], self.pid_file, self.log_file)
         self._wait_until_serving(child, settings)
 
     def _wait_until_serving(self, child, settings):
@@ -123,9 +117,7 @@ class Emulator:
             return None
 
     def stop(self, keep_files=False):
-        pid = self.pid()
-        if pid:
-            process.terminate(pid)
+        process.terminate(self.pid_file, self.conf_file.encode())
         if not keep_files:
             shutil.rmtree(self.directory, ignore_errors=True)
 

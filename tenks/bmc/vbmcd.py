@@ -24,7 +24,6 @@ import contextlib
 import json
 import os
 import shutil
-import subprocess
 import time
 
 import zmq
@@ -57,16 +56,14 @@ class Daemon:
         os.makedirs(self.config_dir, mode=0o700, exist_ok=True)
         os.makedirs(os.path.dirname(self.log_file), exist_ok=True)
         self._write_conf()
+        # What is left of a vbmcd that died would keep the ports.
+        process.terminate(self.pid_file, b'vbmcd')
         with contextlib.suppress(FileNotFoundError):
             os.unlink(os.path.join(self.directory, 'vbmcd-own.pid'))
-        with open(self.log_file, 'ab') as log:
-            child = subprocess.Popen(
-                [process.executable('vbmcd'), '--foreground'],
-                env=dict(os.environ, VIRTUALBMC_CONFIG=self.conf_file),
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                start_new_session=True, close_fds=True)
-        with open(self.pid_file, 'w') as stream:
-            stream.write('%d\n' % child.pid)
+        child = process.spawn(
+            [process.executable('vbmcd'), '--foreground'], self.pid_file,
+            self.log_file,
+            env=dict(os.environ, VIRTUALBMC_CONFIG=self.conf_file))
         self._wait_until_serving(child)
 
     def _write_conf(self):
@@ -97,9 +94,7 @@ class Daemon:
 
     def stop(self):
         """Stop the vbmcd Tenks started (it stops its BMCs), and forget it."""
-        pid = self.pid()
-        if pid:
-            process.terminate(pid)
+        process.terminate(self.pid_file, b'vbmcd')
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def call(self, command, timeout_ms=REPLY_TIMEOUT_MS, **arguments):

@@ -132,6 +132,11 @@ def _same(key, wanted, actual):
     return wanted == actual
 
 
+# States Tenks' own moves pass through, which Ironic leaves by itself: a
+# run killed while a node was in one finds it there.
+SETTLING = ('verifying', 'cleaning')
+
+
 def moves(current, target):
     """Provision actions taking a node from current towards target.
 

@@ -30,7 +30,13 @@ def _enrolled(ctx, hypervisor):
 
 
 def _known_to_ironic(ctx, hypervisor):
-    """Whether any node of the hypervisor was, or was to be, enrolled."""
+    """Whether any node of the hypervisor was, or was to be, enrolled.
+
+    A teardown without a state to say asks Ironic if one is configured:
+    the state file may be lost while the nodes are not.
+    """
+    if ctx.teardown and not ctx.state['nodes']:
+        return client.configured(ctx.conf)
     return any(node.get('ironic_config') or node.get('ironic_uuid')
                for node in ctx.state['nodes'].values()
                if node['hypervisor'] == hypervisor.name)
@@ -40,6 +46,21 @@ def _mine(ctx, hypervisor, extra):
     extra = extra or {}
     return (extra.get(fields.MARK) == ctx.cluster_id
             and extra.get(fields.HYPERVISOR) == hypervisor.name)
+
+
+@client.translated
+def _settled(ironic, node_id):
+    """The node once Ironic has moved it out of a settling state."""
+    deadline = time.monotonic() + ironic.timeout
+    while True:
+        node = ironic.conn.baremetal.get_node(node_id)
+        if node.provision_state not in fields.SETTLING:
+            return node
+        if time.monotonic() > deadline:
+            raise exception.IronicError(
+                'node %s stayed %s for %d s' % (
+                    node.name, node.provision_state, ironic.timeout))
+        time.sleep(0.5)
 
 
 class Nodes:
@@ -82,14 +103,15 @@ class Nodes:
         changed = fields.node_changes(want['fields'], have)
         if want['traits'] != sorted(have.get('traits') or []):
             changed.append('traits')
-        if fields.moves(have['provision_state'], want['target']):
+        if have['provision_state'] in fields.SETTLING or fields.moves(
+                have['provision_state'], want['target']):
             changed.append('provision state %s' % have['provision_state'])
         return ', '.join(changed)
 
     @staticmethod
     def _check_deletable(ctx, node):
-        if node['provision_state'] in DELETABLE or node['is_maintenance'] \
-                or ctx.force:
+        if node['provision_state'] in DELETABLE + fields.SETTLING or \
+                node['is_maintenance'] or ctx.force:
             return
         raise exception.IronicError(
             'Ironic node %s is %s and Ironic will not delete it: undeploy '
@@ -143,6 +165,7 @@ class Nodes:
 
     @client.translated
     def _move(self, ironic, node, target):
+        node = _settled(ironic, node.id)
         for move in fields.moves(node.provision_state, target):
             try:
                 node = ironic.write('set_node_provision_state', node, move,
@@ -154,6 +177,8 @@ class Nodes:
 
     @staticmethod
     def _delete(ctx, ironic, node):
+        if node['provision_state'] in fields.SETTLING:
+            node = _settled(ironic, node['id']).to_dict(computed=False)
         if node['provision_state'] not in DELETABLE and \
                 not node['is_maintenance']:
             ironic.write('set_node_maintenance', node['id'],

@@ -94,34 +94,6 @@ class IronicTestCase(test_deploy.DeployTestCase):
                               'physnet2': self.source_prefix + 'ov'},
             default_boot_mode='bios', **overrides)
 
-
-class TestEnrolment(IronicTestCase):
-
-    def test_enrol_drive_update_teardown(self):
-        path = self.two_nodes()
-        self.tenks('deploy', path)
-        nodes = self.state()['nodes']
-        listed = {n['name']: n for n in self.baremetal('node', 'list')}
-        self.assertEqual(sorted(nodes), sorted(listed))
-        for node in nodes.values():
-            self.assertEqual('manageable',
-                             listed[node['name']]['provision_state'])
-            self.assert_node(node)
-        self.assert_ports(nodes)
-        listing = json.loads(self.tenks('list', path, '-f', 'json').stdout)
-        self.assertEqual(
-            [(n['ironic_uuid'], 'manageable', 'power off')
-             for n in sorted(nodes.values(), key=lambda n: n['name'])],
-            [(row['Ironic UUID'], row['Provision state'], row['Power state'])
-             for row in listing])
-        self.assert_driven_by_ironic(nodes[self.node_prefix + '0'])
-        self.assert_idempotent(path)
-        self.assert_resource_class_edit()
-        self.tenks('teardown', path)
-        self.assertEqual([], self.baremetal('node', 'list'))
-        self.assertEqual([], self.baremetal('port', 'list'))
-        self.assertEqual([], self.leftovers())
-
     def assert_node(self, node):
         shown = self.baremetal('node', 'show', node['name'])
         self.assertEqual(node['ironic_uuid'], shown['uuid'])
@@ -171,6 +143,34 @@ class TestEnrolment(IronicTestCase):
         boot = base.run(['virsh', 'dumpxml', '--inactive', name]).stdout
         self.assertIn("<boot dev='hd'/>", boot)
         self.assertNotIn("<boot dev='network'/>", boot)
+
+
+class TestEnrolment(IronicTestCase):
+
+    def test_enrol_drive_update_teardown(self):
+        path = self.two_nodes()
+        self.tenks('deploy', path)
+        nodes = self.state()['nodes']
+        listed = {n['name']: n for n in self.baremetal('node', 'list')}
+        self.assertEqual(sorted(nodes), sorted(listed))
+        for node in nodes.values():
+            self.assertEqual('manageable',
+                             listed[node['name']]['provision_state'])
+            self.assert_node(node)
+        self.assert_ports(nodes)
+        listing = json.loads(self.tenks('list', path, '-f', 'json').stdout)
+        self.assertEqual(
+            [(n['ironic_uuid'], 'manageable', 'power off')
+             for n in sorted(nodes.values(), key=lambda n: n['name'])],
+            [(row['Ironic UUID'], row['Provision state'], row['Power state'])
+             for row in listing])
+        self.assert_driven_by_ironic(nodes[self.node_prefix + '0'])
+        self.assert_idempotent(path)
+        self.assert_resource_class_edit()
+        self.tenks('teardown', path)
+        self.assertEqual([], self.baremetal('node', 'list'))
+        self.assertEqual([], self.baremetal('port', 'list'))
+        self.assertEqual([], self.leftovers())
 
     def assert_resource_class_edit(self):
         path = self.two_nodes(rc_one='rc_edited')

@@ -54,15 +54,18 @@ class TestEmpty(StateTestCase):
         self.assertRegex(data['cluster_id'], r'^[0-9a-f]{8}$')
         self.assertFalse(os.path.exists(self.path))
 
-    def test_cluster_ids_differ(self):
-        self.assertNotEqual(state.empty()['cluster_id'],
-                            state.empty()['cluster_id'])
+    def test_cluster_id_follows_the_path(self):
+        # A lost state file at the same path must find its cluster again.
+        self.assertEqual(state.empty(self.path)['cluster_id'],
+                         state.empty(self.path)['cluster_id'])
+        self.assertNotEqual(state.empty(self.path)['cluster_id'],
+                            state.empty(self.path + '2')['cluster_id'])
 
 
 class TestSaveLoad(StateTestCase):
 
     def test_round_trip(self):
-        data = state.empty()
+        data = state.empty(self.path)
         data['nodes']['tk0'] = {'name': 'tk0', 'bmc': {'port': 6230},
                                 'nics': [{'mac': '52:54:00:00:00:01'}],
                                 'ironic_uuid': None}
@@ -71,25 +74,25 @@ class TestSaveLoad(StateTestCase):
         self.assertEqual(data, state.load(self.path))
 
     def test_mode_0600(self):
-        state.save(self.path, state.empty())
+        state.save(self.path, state.empty(self.path))
         self.assertEqual(0o600, stat.S_IMODE(os.stat(self.path).st_mode))
 
     def test_mode_0600_replacing_readable_file(self):
         with open(self.path, 'w') as stream:
             stream.write('{}')
         os.chmod(self.path, 0o644)
-        state.save(self.path, state.empty())
+        state.save(self.path, state.empty(self.path))
         self.assertEqual(0o600, stat.S_IMODE(os.stat(self.path).st_mode))
 
     def test_no_temporary_files_left(self):
-        state.save(self.path, state.empty())
-        state.save(self.path, state.empty())
+        state.save(self.path, state.empty(self.path))
+        state.save(self.path, state.empty(self.path))
         self.assertEqual(['state.json'], os.listdir(self.dir))
 
     def test_failed_save_keeps_old_file(self):
-        old = state.empty()
+        old = state.empty(self.path)
         state.save(self.path, old)
-        broken = state.empty()
+        broken = state.empty(self.path)
         broken['nodes'] = {'tk0': {1, 2}}
         self.assertRaises(TypeError, state.save, self.path, broken)
         self.assertEqual(['state.json'], os.listdir(self.dir))
@@ -97,7 +100,7 @@ class TestSaveLoad(StateTestCase):
 
     def test_creates_directory(self):
         path = os.path.join(self.dir, 'sub', 'state.json')
-        state.save(path, state.empty())
+        state.save(path, state.empty(self.path))
         self.assertEqual(state.SCHEMA_VERSION,
                          state.load(path)['schema_version'])
         self.assertEqual(0o700, stat.S_IMODE(
@@ -167,7 +170,7 @@ class TestLocked(StateTestCase):
         self.assertEqual('ACQUIRED', self.try_in_child())
 
     def test_lock_file_names_holder_then_is_cleared(self):
-        state.save(self.path, state.empty())
+        state.save(self.path, state.empty(self.path))
         lock = self.path + '.lock'
         with state.locked(self.path):
             with open(lock) as stream:
