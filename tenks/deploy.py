@@ -26,6 +26,7 @@ import time
 
 from tenks import context as ctx_module
 from tenks import plan as plan_module
+from tenks import redact
 from tenks import schedule
 from tenks import state as state_module
 
@@ -39,6 +40,7 @@ def session(conf, cluster, teardown=False, write=True, force=False):
     lock = state_module.locked(path) if write else contextlib.nullcontext()
     with lock:
         previous = state_module.load(path)
+        _keep_secret(previous['credentials'])
         if teardown:
             desired = _all_absent(previous)
         else:
@@ -69,6 +71,13 @@ def _ensure_credentials(cluster, state):
             name = '%s_%s' % (kind, key)
             credentials[name] = (getattr(settings, key)
                                  or credentials.get(name) or make())
+    _keep_secret(credentials)
+
+
+def _keep_secret(credentials):
+    for name, value in credentials.items():
+        if name.endswith('_password'):
+            redact.secret(value)
 
 
 def plan(ctx):

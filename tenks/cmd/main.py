@@ -12,6 +12,7 @@
 
 """The `tenks` command: a cliff application whose commands are plugins."""
 
+import logging
 import sys
 
 from cliff import app
@@ -21,6 +22,7 @@ from oslo_config import cfg
 import tenks
 from tenks import conf as tenks_conf
 from tenks import exception
+from tenks import redact
 
 
 class TenksApp(app.App):
@@ -43,6 +45,14 @@ class TenksApp(app.App):
             help='tenks.conf with site defaults (default: %s when it '
                  'exists).' % tenks_conf.DEFAULT_CONFIG_FILE)
         return parser
+
+    def configure_logging(self):
+        # As with the OpenStack clients, --debug also shows debug logs.
+        if self.options.debug:
+            self.options.verbose_level = 2
+        super().configure_logging()
+        for handler in logging.getLogger('').handlers:
+            handler.addFilter(redact.Filter())
 
     def prepare_to_run_command(self, cmd):
         try:
