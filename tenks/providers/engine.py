@@ -54,9 +54,11 @@ def detect(setting, conn, state_dir):
     except (OSError, ValueError):
         pass
     answer = 'kvm' if kvm_runs_guests() else 'qemu'
-    os.makedirs(state_dir, mode=0o700, exist_ok=True)
-    with open(cache, 'w') as stream:
-        stream.write('%s %s\n' % (boot_id, answer))
+    # Only beside a cluster's state: a plan or a rejected run must leave
+    # no directory behind.
+    if os.path.isdir(state_dir):
+        with open(cache, 'w') as stream:
+            stream.write('%s %s\n' % (boot_id, answer))
     return answer
 
 
