@@ -78,6 +78,7 @@ IRONIC_CONFIG_KEYS = frozenset(
 HYPERVISOR_KEYS = frozenset([
     'address', 'ssh_user', 'ssh_port', 'ssh_key', 'libvirt_uri',
     'physnet_mappings', 'bmc_address', 'capacity'])
+CAPACITY_KEYS = frozenset(['memory_mb', 'vcpus', 'disk'])
 BOOT_MODES = ('bios', 'uefi')
 DRIVERS = ('ipmi', 'redfish')
 CPU_MODES = ('custom', 'host-model', 'host-passthrough', 'maximum')
@@ -338,17 +339,51 @@ def _hypervisors(top, conf):
         entry = hypervisors.child(name, {})
         entry.check_keys(HYPERVISOR_KEYS)
         address = entry.get('address', str, str(name))
+        local = address in model.LOCAL_ADDRESSES
         # A remote hypervisor's BMCs listen there, not on loopback here.
-        default_bmc = bmc_address if address in model.LOCAL_ADDRESSES \
-            else address
+        default_bmc = bmc_address if local else address
+        ssh = _ssh(entry, conf)
         result.append(model.Hypervisor(
             name=str(name),
             address=address,
-            libvirt_uri=entry.get('libvirt_uri', str, uri),
+            libvirt_uri=entry.get('libvirt_uri', str,
+                                  uri if local else _remote_uri(address,
+                                                                *ssh)),
             physnet_mappings=(entry.string_map('physnet_mappings')
                               or mappings),
-            bmc_address=_address(entry, 'bmc_address', default_bmc)))
+            bmc_address=_address(entry, 'bmc_address', default_bmc),
+            capacity=_capacity(entry),
+            ssh_user=ssh[0], ssh_port=ssh[1], ssh_key=ssh[2]))
     return tuple(result)
+
+
+def _ssh(entry, conf):
+    return (entry.get('ssh_user', str, conf.ssh.user),
+            entry.integer('ssh_port', conf.ssh.port, minimum=1,
+                          maximum=MAX_PORT),
+            entry.get('ssh_key', str, conf.ssh.key_file))
+
+
+def _remote_uri(address, user, port, key):
+    """libvirt over SSH to the hypervisor, as Tenks' own commands go."""
+    uri = 'qemu+ssh://%s@%s:%d/system' % (user, address, port)
+    return uri + ('?keyfile=%s' % key if key else '')
+
+
+def _capacity(entry):
+    """A hypervisor's optional limits on what Tenks' nodes may use."""
+    limits = entry.child('capacity', {})
+    limits.check_keys(CAPACITY_KEYS)
+    disk = limits.get('disk', object)
+    if disk is not None:
+        try:
+            disk = units.parse_capacity(disk)
+        except ValueError as err:
+            limits.fail('%r %s' % (disk, err), 'disk')
+    return model.Capacity(
+        memory_mb=limits.integer('memory_mb', minimum=1),
+        vcpus=limits.integer('vcpus', minimum=1),
+        disk=disk)
 
 
 def _address(entry, key, default):

@@ -52,13 +52,7 @@ class Context:
         self.teardown = teardown
         self.force = force
         self.state_dir = os.path.dirname(cluster.state_file_path)
-        for hypervisor in cluster.hypervisors:
-            if not hypervisor.is_local:
-                raise exception.ConfigError(
-                    source=cluster.source,
-                    path='hypervisors.%s.address' % hypervisor.name,
-                    problem='remote hypervisors are not supported yet')
-        self.host = hosts.LocalHost()
+        self._hosts = {}
         self.provider = load_plugin('tenks.providers', 'libvirt')
         self.bmc_emulators = [load_plugin('tenks.bmc_emulators', name)
                               for name in ('virtualbmc', 'sushy-tools')]
@@ -103,7 +97,47 @@ class Context:
                 and bmc_driver in (None, node['bmc']['driver'])]
 
     def host_of(self, hypervisor):
-        return self.host
+        """The hypervisor's host, reached once per run."""
+        if hypervisor.name not in self._hosts:
+            self._hosts[hypervisor.name] = self._reach(hypervisor)
+        return self._hosts[hypervisor.name]
+
+    def _reach(self, hypervisor):
+        if hypervisor.is_local:
+            return hosts.LocalHost()
+        host = hosts.SSHHost(
+            hypervisor.name, hypervisor.address, hypervisor.ssh_user,
+            hypervisor.ssh_port, hypervisor.ssh_key,
+            self.conf.ssh.known_hosts_file, self.conf.ssh.connect_timeout)
+        try:
+            host.run(['true'])
+        except exception.HostError as err:
+            host.close()
+            raise exception.HostError(
+                'Hypervisor %s is out of reach over SSH (%s@%s:%d): %s' % (
+                    hypervisor.name, hypervisor.ssh_user, hypervisor.address,
+                    hypervisor.ssh_port, err.kwargs.get('stderr')))
+        return host
+
+    def reach_all(self):
+        """Every hypervisor, or an error naming the one out of reach."""
+        self.map(self.host_of, self.cluster.hypervisors)
+
+    def files_of(self, hypervisor, *parts):
+        """A path of Tenks' files for hypervisor, on that hypervisor.
+
+        Remote hypervisors get a directory each: in tests several share
+        one file system.
+        """
+        if hypervisor.is_local:
+            return os.path.join(self.state_dir, *parts)
+        return os.path.join(self.state_dir, 'hosts', hypervisor.name,
+                            *parts)
+
+    def log_of(self, hypervisor, name):
+        if hypervisor.is_local:
+            return os.path.join(self.cluster.log_dir, name)
+        return os.path.join(self.cluster.log_dir, hypervisor.name, name)
 
     def net_facts(self, hypervisor):
         if hypervisor.name not in self._facts:
@@ -135,15 +169,23 @@ class Context:
     def engine(self, hypervisor):
         if hypervisor.name not in self._engines:
             self._engines[hypervisor.name] = self.provider.detect_engine(
-                self.cluster.libvirt.engine, self.libvirt(hypervisor),
-                self.state_dir)
+                self.cluster.libvirt.engine, self.host_of(hypervisor),
+                os.path.join(self.state_dir,
+                             'kvm-probe-%s' % hypervisor.name))
         return self._engines[hypervisor.name]
 
     def sushy(self, hypervisor):
-        return sushy_daemon.Emulator(self.state_dir, self.cluster.log_dir)
+        return sushy_daemon.Emulator(
+            self.host_of(hypervisor), self.files_of(hypervisor, 'sushy'),
+            self.log_of(hypervisor, 'sushy-emulator.log'),
+            local_directory=os.path.join(self.state_dir, 'sushy',
+                                         hypervisor.name)
+            if not hypervisor.is_local else None)
 
     def vbmcd(self, hypervisor):
-        return vbmcd.Daemon(self.state_dir, self.cluster.log_dir,
+        return vbmcd.Daemon(self.host_of(hypervisor),
+                            self.files_of(hypervisor, 'vbmc'),
+                            self.log_of(hypervisor, 'vbmcd.log'),
                             self.conf.ipmi.vbmcd_control_port)
 
     def map(self, function, items):
@@ -154,3 +196,5 @@ class Context:
         self._pool.shutdown()
         for conn in self._libvirt.values():
             conn.close()
+        for host in self._hosts.values():
+            host.close()

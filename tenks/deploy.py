@@ -25,6 +25,7 @@ import secrets
 import time
 
 from tenks import context as ctx_module
+from tenks import exception
 from tenks import plan as plan_module
 from tenks import redact
 from tenks import schedule
@@ -44,15 +45,52 @@ def session(conf, cluster, teardown=False, write=True, force=False):
         if teardown:
             desired = _all_absent(previous)
         else:
-            scheduler = ctx_module.load_plugin('tenks.schedulers',
-                                               conf.scheduler)
-            desired = schedule.schedule(cluster, previous, scheduler())
+            desired = _schedule(conf, cluster, previous)
             _ensure_credentials(cluster, desired)
         ctx = ctx_module.Context(conf, cluster, desired, teardown, force)
         try:
+            # An unreachable hypervisor stops the run before any change.
+            ctx.reach_all()
             yield ctx
         finally:
             ctx.close()
+
+
+def _schedule(conf, cluster, previous):
+    """The next state, placing new nodes with the configured scheduler."""
+    plugin = ctx_module.load_plugin('tenks.schedulers', conf.scheduler)
+    facts = None
+    # Reading hypervisors costs a connection each: only when it matters.
+    if (getattr(plugin, 'needs_facts', False)
+            and schedule.new_node_count(cluster, previous)):
+        facts = _capacity_facts(cluster)
+    return schedule.schedule(cluster, previous, plugin(conf, facts))
+
+
+def _capacity_facts(cluster):
+    """Each hypervisor's capacity facts, read on a short-lived connection.
+
+    The run's own connections are opened later by its Context; this one
+    is closed before any of them.
+    """
+    provider = ctx_module.load_plugin('tenks.providers', 'libvirt')
+    facts = {}
+    for hypervisor in cluster.hypervisors:
+        try:
+            conn = provider.connect(hypervisor.libvirt_uri)
+        except exception.ProviderError as err:
+            raise exception.ProviderError('Hypervisor %s is out of reach: '
+                                          '%s' % (hypervisor.name, err))
+        try:
+            facts[hypervisor.name] = provider.capacity_facts(
+                conn, cluster.libvirt.pool_name, cluster.libvirt.pool_path,
+                hypervisor.is_local)
+        finally:
+            conn.close()
+        LOG.debug('Capacity of %s: %s', hypervisor.name, {
+            key: value for key, value in facts[hypervisor.name].items()
+            if key != 'domains'})
+    return facts
 
 
 def _all_absent(previous):

@@ -10,22 +10,205 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Running commands on a hypervisor.
+"""Running commands, and keeping files and daemons, on a hypervisor.
 
-Commands are argument lists, never shell strings. Every command is counted
+Commands are argument lists, never shell strings: over SSH each argument
+is quoted for the remote shell, and the few fixed scripts used here take
+names as arguments. The local host and a remote one answer the same
+calls, so every resource kind works on either. Every command is counted
 so that benchmarks can report how much host work a change cost.
 """
 
+import collections
 import contextlib
 import logging
 import os
 import shlex
+import shutil
+import socket
 import subprocess
+import sys
 import tempfile
 
 from tenks import exception
 
 LOG = logging.getLogger(__name__)
+
+Process = collections.namedtuple('Process', 'pid session state args')
+
+# Write a file readable by its owner only, whole or not at all.
+_WRITE = ('umask 077 && mkdir -p -- "${0%/*}" && cat > "$0.tmp" '
+          '&& mv -f -- "$0.tmp" "$0"')
+# Start a daemon in a session of its own. It records its own PID before it
+# becomes the daemon, so a Tenks killed just after starting it still
+# leaves a record the next run finds; its files are its owner's alone.
+_SPAWN = ('log=$1; shift; umask 077; mkdir -p -- "${0%/*}" "${log%/*}" '
+          '&& echo $$ > "$0.tmp" && mv -f -- "$0.tmp" "$0" '
+          '&& exec "$@" >> "$log" 2>&1 < /dev/null')
+# The configuration files under a directory, each after a header line.
+_READ_ALL = ('for f in "$0"/*/"$1"; do [ -f "$f" ] || continue; '
+             'printf "%s\\n" "==> $f"; cat "$f"; done')
+
+
+class Host:
+    """Commands and files on one machine; subclasses say how to reach it."""
+
+    name = None
+
+    def __init__(self):
+        self.commands = 0
+
+    def _argv(self, argv):
+        return argv
+
+    def execute(self, argv, input=None):
+        """Run argv there; return the completed process, whatever its code."""
+        self.commands += 1
+        LOG.debug('%s: %s', self.name, shlex.join(argv))
+        try:
+            with _stdin(input) as stdin:
+                return subprocess.run(self._argv(argv), stdin=stdin,
+                                      capture_output=True, text=True)
+        except FileNotFoundError:
+            raise exception.HostError(host=self.name, command=argv[0],
+                                      code=127, stderr='command not found')
+
+    def run(self, argv, input=None, check=True):
+        """Run argv; return its stdout, raising HostError on failure."""
+        result = self.execute(argv, input)
+        if check and result.returncode:
+            raise exception.HostError(
+                host=self.name, command=shlex.join(argv),
+                code=result.returncode,
+                stderr=result.stderr.strip() or result.stdout.strip())
+        return result.stdout
+
+    def succeeds(self, argv):
+        """Whether argv exits 0; for probes whose failure is an answer."""
+        return self.execute(argv).returncode == 0
+
+    def read_file(self, path):
+        """The text of path, or None when it cannot be read."""
+        result = self.execute(['cat', '--', path])
+        return result.stdout if result.returncode == 0 else None
+
+    def read_files(self, directory, name):
+        """{path: text} of every directory/*/name."""
+        files = {}
+        path = None
+        for line in self.run(['sh', '-c', _READ_ALL, directory,
+                              name]).splitlines(keepends=True):
+            if line.startswith('==> ' + directory):
+                path = line[4:].rstrip('\n')
+                files[path] = ''
+            elif path:
+                files[path] += line
+        return files
+
+    def write_file(self, path, text):
+        """Write text to path, for its owner only: it may hold secrets."""
+        self.run(['sh', '-c', _WRITE, path], input=text)
+
+    def is_dir(self, path):
+        return self.succeeds(['test', '-d', path])
+
+    def make_dirs(self, path):
+        self.run(['mkdir', '-p', '--', path])
+
+    def remove_tree(self, path):
+        self.run(['rm', '-rf', '--', path])
+
+    def processes(self):
+        """Every process there, with its session and state."""
+        found = []
+        for line in self.run(['ps', '-e', '-o',
+                              'pid=,sid=,stat=,args=']).splitlines():
+            fields = line.split(None, 3)
+            if len(fields) == 4:
+                found.append(Process(int(fields[0]), int(fields[1]),
+                                     fields[2][0], fields[3]))
+        return found
+
+    def kill(self, pids, signal_name='TERM'):
+        if pids:
+            self.execute(['kill', '-s', signal_name]
+                         + [str(pid) for pid in pids])
+
+    def spawn(self, argv, pid_file, log_file, env=None):
+        """Start a daemon there, detached; its PID lands in pid_file."""
+        prefix = ['env'] + ['%s=%s' % item for item in sorted(
+            (env or {}).items())] if env else []
+        self.run(['setsid', '-f', 'sh', '-c', _SPAWN, pid_file, log_file]
+                 + prefix + argv)
+
+    def executable(self, name):
+        """name beside the running Python (its venv), else on PATH."""
+        beside = os.path.join(os.path.dirname(sys.executable), name)
+        return beside if self.succeeds(['test', '-x', beside]) else name
+
+    def local_port(self, port):
+        """A port here that reaches the host's loopback port."""
+        return port
+
+    def close(self):
+        pass
+
+
+class LocalHost(Host):
+    """The machine Tenks runs on."""
+
+    name = 'localhost'
+
+
+class SSHHost(Host):
+    """A hypervisor reached by OpenSSH, over one master connection."""
+
+    def __init__(self, name, address, user, port, key=None,
+                 known_hosts=None, timeout=10):
+        super().__init__()
+        self.name = name
+        self.address = address
+        # Short: the control socket's path must fit a socket address.
+        self._control_dir = tempfile.mkdtemp(prefix='tenks-ssh-')
+        self._ssh = ['ssh', '-o', 'BatchMode=yes', '-o', 'ControlMaster=auto',
+                     '-o', 'ControlPath=%s/%%C' % self._control_dir,
+                     '-o', 'ControlPersist=60',
+                     '-o', 'ConnectTimeout=%d' % timeout,
+                     '-p', str(port), '-l', user]
+        if key:
+            self._ssh += ['-i', key]
+        if known_hosts:
+            self._ssh += ['-o', 'UserKnownHostsFile=' + known_hosts]
+        self._forwards = {}
+
+    def _argv(self, argv):
+        return self._ssh + [self.address, '--', shlex.join(argv)]
+
+    def local_port(self, port):
+        if port not in self._forwards:
+            local = _free_local_port()
+            self.commands += 1
+            result = subprocess.run(
+                self._ssh + ['-O', 'forward', '-L',
+                             '127.0.0.1:%d:127.0.0.1:%d' % (local, port),
+                             self.address], capture_output=True, text=True)
+            if result.returncode:
+                raise exception.HostError(
+                    host=self.name, command='ssh -O forward',
+                    code=result.returncode, stderr=result.stderr.strip())
+            self._forwards[port] = local
+        return self._forwards[port]
+
+    def close(self):
+        subprocess.run(self._ssh + ['-O', 'exit', self.address],
+                       capture_output=True)
+        shutil.rmtree(self._control_dir, ignore_errors=True)
+
+
+def _free_local_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -43,38 +226,3 @@ def _stdin(text):
         stream.write(text)
         stream.seek(0)
         yield stream
-
-
-class LocalHost:
-    """The machine Tenks runs on."""
-
-    name = 'localhost'
-
-    def __init__(self):
-        self.commands = 0
-
-    def run(self, argv, input=None, check=True, env=None):
-        """Run argv; return its stdout, raising HostError on failure."""
-        self.commands += 1
-        LOG.debug('%s: %s', self.name, shlex.join(argv))
-        full_env = dict(os.environ, **env) if env else None
-        try:
-            with _stdin(input) as stdin:
-                result = subprocess.run(argv, stdin=stdin,
-                                        capture_output=True, text=True,
-                                        env=full_env)
-        except FileNotFoundError:
-            raise exception.HostError(host=self.name, command=argv[0],
-                                      code=127, stderr='command not found')
-        if check and result.returncode:
-            raise exception.HostError(
-                host=self.name, command=shlex.join(argv),
-                code=result.returncode,
-                stderr=result.stderr.strip() or result.stdout.strip())
-        return result.stdout
-
-    def succeeds(self, argv):
-        """Whether argv exits 0; for probes whose failure is an answer."""
-        self.commands += 1
-        LOG.debug('%s: %s', self.name, shlex.join(argv))
-        return subprocess.run(argv, capture_output=True).returncode == 0

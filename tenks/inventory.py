@@ -13,12 +13,10 @@
 """The node table of `tenks list`: recorded state joined with live state."""
 
 import logging
-import os
 
 from cliff import columns
 import libvirt
 
-from tenks.bmc import sushy_daemon
 from tenks import exception
 from tenks.ironic import client as ironic_client
 from tenks import state as state_module
@@ -53,10 +51,10 @@ def rows(path, conf):
     data = state_module.load(path)
     states = _power_states(data)
     enrolled = _ironic_nodes(data, conf)
-    emulator = sushy_daemon.Emulator(os.path.dirname(path), '')
-    tls = (emulator.settings() or {}).get('tls', False)
     return [_row(node, states.get(node['name'], 'missing'),
-                 enrolled.get(node.get('ironic_uuid')), tls)
+                 enrolled.get(node.get('ironic_uuid')),
+                 data['hypervisors'].get(node['hypervisor'], {}).get(
+                     'redfish_tls', False))
             for node in sorted(data['nodes'].values(),
                                key=lambda node: node['name'])]
 

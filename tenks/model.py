@@ -48,16 +48,37 @@ class Spec:
 
 
 @dataclasses.dataclass(frozen=True)
+class Capacity:
+    """What Tenks may use of a hypervisor; None is no limit of its own.
+
+    These cap Tenks' nodes only: the capacity scheduler also keeps within
+    what the host has left (see tenks.schedulers).
+    """
+    memory_mb: typing.Optional[int] = None
+    vcpus: typing.Optional[int] = None
+    disk: typing.Optional[int] = None       # bytes
+
+
+@dataclasses.dataclass(frozen=True)
 class Hypervisor:
     name: str
     address: str
     libvirt_uri: str
     physnet_mappings: dict
     bmc_address: str
+    capacity: Capacity = dataclasses.field(default_factory=Capacity)
+    ssh_user: typing.Optional[str] = None
+    ssh_port: typing.Optional[int] = None
+    ssh_key: typing.Optional[str] = None
 
     @property
     def is_local(self):
         return self.address in LOCAL_ADDRESSES
+
+    @property
+    def bmc_libvirt_uri(self):
+        """How BMCs, which run on the hypervisor, reach its libvirt."""
+        return self.libvirt_uri if self.is_local else 'qemu:///system'
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,10 +17,19 @@ Existing nodes never move and keep their names, MACs and ports; new nodes
 take the lowest free name index and port. Nodes no longer wanted stay in
 the returned state marked absent, so that a run killed before removing
 them still knows what to remove.
+
+Which hypervisor a new node goes to is the choice of a scheduler plugin
+(entry point namespace ``tenks.schedulers``): a class made once per run as
+``plugin(conf, facts)``, whose ``place(request)`` returns a Placement.
+``facts`` maps hypervisor names to what the provider found there (see
+tenks.providers.libvirt.capacity_facts); it is gathered only for plugins
+whose ``needs_facts`` is true, and only when new nodes are to be placed.
 """
 
 import copy
+import dataclasses
 import random
+import typing
 import uuid
 
 from tenks import exception
@@ -30,16 +39,47 @@ ABSENT = 'absent'
 PRESENT = 'present'
 
 
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """One new node to place, and where it may go.
+
+    ``candidates`` map the node type's physnets and have an IPMI port
+    free; ``refused`` says, per other hypervisor, why it cannot take the
+    node. ``state`` is the next state as far as it is known: nodes to be
+    removed are already absent, kept nodes have their wanted hardware and
+    nodes placed before this one are in it.
+    """
+    cluster: typing.Any
+    spec: typing.Any
+    node_type: typing.Any
+    state: dict
+    candidates: tuple
+    refused: dict
+
+
+@dataclasses.dataclass(frozen=True)
+class Placement:
+    hypervisor: typing.Any
+    reason: str = ''
+
+
 class RoundRobinScheduler:
     """Hypervisors in turn, skipping those that cannot take a node."""
 
-    def __init__(self):
+    needs_facts = False
+
+    def __init__(self, conf=None, facts=None):
         self._turn = 0
 
     def choose(self, node_type, candidates):
         choice = candidates[self._turn % len(candidates)]
         self._turn += 1
         return choice
+
+    def place(self, request):
+        choice = self.choose(request.node_type, list(request.candidates))
+        return Placement(choice, '%s: next in turn (round robin)'
+                         % choice.name)
 
 
 def schedule(cluster, previous, scheduler, rng=None):
@@ -48,21 +88,32 @@ def schedule(cluster, previous, scheduler, rng=None):
     state = copy.deepcopy(previous)
     _assign_physnet_indices(cluster, state)
     nodes = state['nodes']
-    wanted = set()
-    for spec in cluster.specs:
-        kept = _kept_nodes(spec, nodes)
-        wanted.update(kept)
-        for name in kept:
-            _refresh(nodes[name], cluster, spec)
-            _refit(nodes[name], cluster, spec, state, rng)
-        for _ in range(spec.count - len(kept)):
-            node = _new_node(cluster, spec, state, scheduler, rng)
-            nodes[node['name']] = node
-            wanted.add(node['name'])
+    kept = {spec.key: _kept_nodes(spec, nodes) for spec in cluster.specs}
+    wanted = {name for names in kept.values() for name in names}
+    # Removals and edits first, so that placing new nodes sees what the
+    # hypervisors will really hold.
     for name, node in nodes.items():
         if name not in wanted:
             node['state'] = ABSENT
+    for spec in cluster.specs:
+        for name in kept[spec.key]:
+            _refresh(nodes[name], cluster, spec)
+            _refit(nodes[name], cluster, spec, state, rng)
+    for spec in cluster.specs:
+        for _ in range(spec.count - len(kept[spec.key])):
+            node = _new_node(cluster, spec, state, scheduler, rng)
+            nodes[node['name']] = node
     return state
+
+
+def new_node_count(cluster, previous):
+    """How many nodes schedule() would add to previous; cheap."""
+    present = {}
+    for node in previous['nodes'].values():
+        if node.get('state') != ABSENT:
+            present[node['spec']] = present.get(node['spec'], 0) + 1
+    return sum(max(0, spec.count - present.get(spec.key, 0))
+               for spec in cluster.specs)
 
 
 def _assign_physnet_indices(cluster, state):
@@ -174,7 +225,8 @@ def _hardware(spec, node_type):
 
 def _new_node(cluster, spec, state, scheduler, rng):
     node_type = cluster.node_types[spec.type]
-    hypervisor = _place(cluster, spec, node_type, state, scheduler)
+    placement = _place(cluster, spec, node_type, state, scheduler)
+    hypervisor = placement.hypervisor
     name = _free_name(spec.node_name_prefix, state['nodes'])
     node = {
         'name': name,
@@ -188,6 +240,8 @@ def _new_node(cluster, spec, state, scheduler, rng):
                       cluster, state, rng),
         'bmc': _bmc(cluster, hypervisor, node_type, state),
         'ironic_uuid': None,
+        # Why it is there: shown as the reason of its domain's creation.
+        'placement': placement.reason,
     }
     _refresh(node, cluster, spec)
     return node
@@ -205,9 +259,15 @@ def _bmc(cluster, hypervisor, node_type, state):
 
 
 def _place(cluster, spec, node_type, state, scheduler):
-    candidates = [hypervisor for hypervisor in cluster.hypervisors
-                  if set(node_type.physical_networks)
-                  <= set(hypervisor.physnet_mappings)]
+    refused = {}
+    candidates = []
+    for hypervisor in cluster.hypervisors:
+        missing = sorted(set(node_type.physical_networks)
+                         - set(hypervisor.physnet_mappings))
+        if missing:
+            refused[hypervisor.name] = 'lacks %s' % ', '.join(missing)
+        else:
+            candidates.append(hypervisor)
     if not candidates:
         missing = sorted(set(node_type.physical_networks) - set(
             cluster.hypervisors[0].physnet_mappings))
@@ -215,16 +275,29 @@ def _place(cluster, spec, node_type, state, scheduler):
             '%s: specs: node type %r uses physical network(s) %s, which '
             'physnet_mappings does not map on any hypervisor.' % (
                 cluster.source, spec.type, ', '.join(missing)))
-    with_ports = [hypervisor for hypervisor in candidates
-                  if node_type.ironic_driver != 'ipmi'
-                  or _ports_left(cluster, hypervisor, state)]
+    with_ports = []
+    for hypervisor in candidates:
+        if (node_type.ironic_driver != 'ipmi'
+                or _ports_left(cluster, hypervisor, state)):
+            with_ports.append(hypervisor)
+        else:
+            refused[hypervisor.name] = 'has no free IPMI port'
     if not with_ports:
         raise exception.ScheduleError(
             '%s: no free IPMI port left for a node of spec %s: ports '
             '%d-%d are all taken; widen ipmi_port_range_start/end.' % (
                 cluster.source, spec.key, cluster.ipmi.port_range_start,
                 cluster.ipmi.port_range_end))
-    return scheduler.choose(node_type, with_ports)
+    return _decide(scheduler, Request(cluster, spec, node_type, state,
+                                      tuple(with_ports), refused))
+
+
+def _decide(scheduler, request):
+    if not hasattr(scheduler, 'place'):
+        # A plugin written before place() existed: no explanation.
+        return Placement(scheduler.choose(request.node_type,
+                                          list(request.candidates)))
+    return scheduler.place(request)
 
 
 def _free_name(prefix, nodes):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare a host to be a Tenks hypervisor.
 #
-# Installs libvirt/QEMU, Open vSwitch, ipmitool and the build dependencies of
+# Installs libvirt/QEMU, Open vSwitch, ipmitool, OpenSSH (Tenks reaches remote
+# hypervisors over SSH) and the build dependencies of
 # libvirt-python, starts libvirtd, virtlogd and Open vSwitch (systemd units
 # when systemd runs, plain daemons otherwise) and makes /dev/kvm usable by the
 # kvm group. Idempotent: a second run changes nothing.
@@ -69,14 +70,15 @@ fi
 APT_PACKAGES=(
     libvirt-daemon-system libvirt-clients libvirt-dev pkg-config
     qemu-system-x86 qemu-utils ovmf openvswitch-switch ipmitool iproute2
-    procps python3-venv python3-dev gcc
+    procps python3-venv python3-dev gcc openssh-client openssh-server
 )
 # Best effort, not tested: Fedora/CentOS Stream/RHEL (openvswitch on RHEL
 # needs the RDO/NFV SIG repository).
 DNF_PACKAGES=(
     libvirt-daemon-kvm libvirt-daemon-driver-qemu libvirt-client
     libvirt-devel pkgconf-pkg-config qemu-kvm qemu-img edk2-ovmf openvswitch
-    ipmitool iproute procps-ng python3 python3-devel gcc
+    ipmitool iproute procps-ng python3 python3-devel gcc openssh-clients
+    openssh-server
 )
 
 apt_missing() {

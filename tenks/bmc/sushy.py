@@ -44,11 +44,15 @@ class EmulatorKind:
 
     def apply(self, ctx, hypervisor, actions):
         emulator = ctx.sushy(hypervisor)
+        record = ctx.state['hypervisors'].setdefault(hypervisor.name, {})
         for action in actions:
             if action.verb == plan.DELETE:
                 emulator.stop()
+                record.pop('redfish_tls', None)
             else:
                 emulator.start(action.want)
+                # For `tenks list`, which reads only the state.
+                record['redfish_tls'] = action.want['tls']
 
 
 def settings(ctx, hypervisor, nodes):
@@ -58,7 +62,7 @@ def settings(ctx, hypervisor, nodes):
     return {
         'address': nodes[0]['bmc']['address'],
         'port': redfish.port,
-        'libvirt_uri': hypervisor.libvirt_uri,
+        'libvirt_uri': hypervisor.bmc_libvirt_uri,
         'allowed': sorted(node['uuid'] for node in nodes),
         'tls': redfish.tls,
         'username': credentials['redfish_username'],

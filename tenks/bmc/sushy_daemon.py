@@ -43,58 +43,68 @@ START_TIMEOUT = 30
 
 
 class Emulator:
+    """The emulator of one hypervisor: files and process there.
 
-    def __init__(self, state_dir, log_dir):
-        self.directory = os.path.join(state_dir, 'sushy')
-        self.conf_file = os.path.join(self.directory, 'emulator.conf')
-        self.settings_file = os.path.join(self.directory, 'settings.json')
-        self.auth_file = os.path.join(self.directory, 'htpasswd')
-        self.cert_file = os.path.join(self.directory, 'cert.pem')
-        self.key_file = os.path.join(self.directory, 'key.pem')
-        self.pid_file = os.path.join(self.directory, 'tenks-sushy.pid')
-        self.log_file = os.path.join(log_dir, 'sushy-emulator.log')
+    The certificate Ironic must trust is also kept here, at ca_file, since
+    Ironic runs beside Tenks rather than on the hypervisor.
+    """
+
+    def __init__(self, host, directory, log_file, local_directory=None):
+        self.host = host
+        self.directory = directory
+        self.conf_file = os.path.join(directory, 'emulator.conf')
+        self.settings_file = os.path.join(directory, 'settings.json')
+        self.auth_file = os.path.join(directory, 'htpasswd')
+        self.cert_file = os.path.join(directory, 'cert.pem')
+        self.key_file = os.path.join(directory, 'key.pem')
+        self.pid_file = os.path.join(directory, 'tenks-sushy.pid')
+        self.log_file = log_file
+        self.local_directory = local_directory or directory
+        self.ca_file = os.path.join(self.local_directory, 'cert.pem')
 
     def pid(self):
         """PID of the emulator Tenks started, if it still runs."""
-        return process.recorded_pid(self.pid_file, self.conf_file.encode())
+        return process.recorded_pid(self.host, self.pid_file, self.conf_file)
 
     def settings(self):
         """The settings the running emulator was started with, or None."""
         try:
-            with open(self.settings_file) as stream:
-                return json.load(stream)
-        except (OSError, ValueError):
+            return json.loads(self.host.read_file(self.settings_file))
+        except (TypeError, ValueError):
             return None
 
     def exists(self):
-        return os.path.isdir(self.directory)
+        return self.host.is_dir(self.directory)
 
     def start(self, settings):
         """(Re)start the emulator with settings; its config is read once."""
         self.stop(keep_files=True)
-        os.makedirs(self.directory, mode=0o700, exist_ok=True)
-        os.makedirs(os.path.dirname(self.log_file), exist_ok=True)
-        if settings['tls'] and not os.path.exists(self.cert_file):
-            write_certificate(settings['address'], self.cert_file,
-                              self.key_file)
-        process.write_private(self.auth_file, htpasswd(
+        if settings['tls'] and not (os.path.exists(self.ca_file) and
+                                    self.host.read_file(self.cert_file)):
+            cert, key = make_certificate(settings['address'])
+            self.host.write_file(self.key_file, key)
+            self.host.write_file(self.cert_file, cert)
+            _write_here(self.ca_file, cert)
+        self.host.write_file(self.auth_file, htpasswd(
             settings['username'], settings['password']))
-        process.write_private(self.conf_file, render(settings, self))
-        process.write_private(self.settings_file, json.dumps(settings))
-        child = process.spawn(
-            [process.executable('sushy-emulator'), '--config',
-             self.conf_file], self.pid_file, self.log_file)
-        self._wait_until_serving(child, settings)
+        self.host.write_file(self.conf_file, render(settings, self))
+        self.host.write_file(self.settings_file, json.dumps(settings))
+        self.host.spawn([self.host.executable('sushy-emulator'), '--config',
+                         self.conf_file], self.pid_file, self.log_file)
+        self._wait_until_serving(settings)
 
-    def _wait_until_serving(self, child, settings):
+    def _wait_until_serving(self, settings):
         deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline and child.poll() is None:
+        while time.monotonic() < deadline:
             if self.get('/redfish/v1/', settings) == 200:
                 return
+            if not self.pid():
+                break
             time.sleep(0.2)
         raise exception.BMCError(
-            'sushy-emulator did not start serving on %s:%d; see %s' % (
-                settings['address'], settings['port'], self.log_file))
+            'sushy-emulator did not start serving on %s:%d; see %s on %s' % (
+                settings['address'], settings['port'], self.log_file,
+                self.host.name))
 
     def get(self, path, settings, auth=True):
         """HTTP status of GET path, or None when nothing answers."""
@@ -105,7 +115,7 @@ class Emulator:
             token = base64.b64encode(('%s:%s' % (
                 settings['username'], settings['password'])).encode())
             request.add_header('Authorization', 'Basic ' + token.decode())
-        context = (ssl.create_default_context(cafile=self.cert_file)
+        context = (ssl.create_default_context(cafile=self.ca_file)
                    if settings['tls'] else None)
         try:
             with urllib.request.urlopen(request, timeout=5,
@@ -117,9 +127,17 @@ class Emulator:
             return None
 
     def stop(self, keep_files=False):
-        process.terminate(self.pid_file, self.conf_file.encode())
+        process.terminate(self.host, self.pid_file, self.conf_file)
         if not keep_files:
-            shutil.rmtree(self.directory, ignore_errors=True)
+            self.host.remove_tree(self.directory)
+            shutil.rmtree(self.local_directory, ignore_errors=True)
+
+
+def _write_here(path, text):
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as stream:
+        stream.write(text)
 
 
 def render(settings, emulator):
@@ -142,8 +160,11 @@ def htpasswd(username, password):
     return '%s:%s\n' % (username, digest.decode())
 
 
-def write_certificate(address, cert_file, key_file):
-    """A self-signed certificate for address, its own trust anchor."""
+def make_certificate(address):
+    """A self-signed certificate for address, its own trust anchor.
+
+    Returns the certificate and its key, in PEM.
+    """
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
                                          'Tenks Redfish %s' % address)])
@@ -165,8 +186,7 @@ def write_certificate(address, cert_file, key_file):
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(
                 key.public_key()), critical=False)
             .sign(key, hashes.SHA256()))
-    process.write_private(key_file, key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()).decode())
-    process.write_private(cert_file, cert.public_bytes(
-        serialization.Encoding.PEM).decode())
+    return (cert.public_bytes(serialization.Encoding.PEM).decode(),
+            key.private_bytes(serialization.Encoding.PEM,
+                              serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()).decode())

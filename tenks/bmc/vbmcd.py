@@ -20,10 +20,9 @@ started.
 """
 
 import configparser
-import contextlib
+import io
 import json
 import os
-import shutil
 import time
 
 import zmq
@@ -36,37 +35,35 @@ REPLY_TIMEOUT_MS = 30000
 
 
 class Daemon:
+    """Tenks' vbmcd on one hypervisor, its files in directory there."""
 
-    def __init__(self, state_dir, log_dir, control_port):
-        self.directory = os.path.join(state_dir, 'vbmc')
-        self.config_dir = os.path.join(self.directory, 'bmcs')
-        self.conf_file = os.path.join(self.directory, 'virtualbmc.conf')
-        self.pid_file = os.path.join(self.directory, 'tenks-vbmcd.pid')
-        self.log_file = os.path.join(log_dir, 'vbmcd.log')
+    def __init__(self, host, directory, log_file, control_port):
+        self.host = host
+        self.directory = directory
+        self.config_dir = os.path.join(directory, 'bmcs')
+        self.conf_file = os.path.join(directory, 'virtualbmc.conf')
+        self.pid_file = os.path.join(directory, 'tenks-vbmcd.pid')
+        self.log_file = log_file
         self.port = control_port
 
     def pid(self):
         """PID of the vbmcd Tenks started, if it still runs."""
-        return process.recorded_pid(self.pid_file, b'vbmcd')
+        return process.recorded_pid(self.host, self.pid_file, 'vbmcd')
 
     def exists(self):
-        return os.path.isdir(self.directory)
+        return self.host.is_dir(self.directory)
 
     def start(self):
-        os.makedirs(self.config_dir, mode=0o700, exist_ok=True)
-        os.makedirs(os.path.dirname(self.log_file), exist_ok=True)
-        self._write_conf()
+        self.host.make_dirs(self.config_dir)
+        self.host.write_file(self.conf_file, self._conf())
         # What is left of a vbmcd that died would keep the ports.
-        process.terminate(self.pid_file, b'vbmcd')
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(os.path.join(self.directory, 'vbmcd-own.pid'))
-        child = process.spawn(
-            [process.executable('vbmcd'), '--foreground'], self.pid_file,
-            self.log_file,
-            env=dict(os.environ, VIRTUALBMC_CONFIG=self.conf_file))
-        self._wait_until_serving(child)
+        process.terminate(self.host, self.pid_file, 'vbmcd')
+        self.host.spawn([self.host.executable('vbmcd'), '--foreground'],
+                        self.pid_file, self.log_file,
+                        env={'VIRTUALBMC_CONFIG': self.conf_file})
+        self._wait_until_serving()
 
-    def _write_conf(self):
+    def _conf(self):
         conf = configparser.ConfigParser()
         conf['default'] = {
             'config_dir': self.config_dir,
@@ -75,27 +72,28 @@ class Daemon:
             'show_passwords': 'false',
         }
         conf['log'] = {'logfile': self.log_file}
-        with open(self.conf_file, 'w') as stream:
-            conf.write(stream)
+        text = io.StringIO()
+        conf.write(text)
+        return text.getvalue()
 
-    def _wait_until_serving(self, child):
+    def _wait_until_serving(self):
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
-            if child.poll() is not None:
-                break
             try:
                 self.call('list', timeout_ms=500)
                 return
             except exception.BMCError:
+                if not self.pid():
+                    break
                 time.sleep(0.1)
         raise exception.BMCError(
-            'vbmcd did not start serving on port %d; see %s'
-            % (self.port, self.log_file))
+            'vbmcd did not start serving on port %d; see %s on %s'
+            % (self.port, self.log_file, self.host.name))
 
     def stop(self):
         """Stop the vbmcd Tenks started (it stops its BMCs), and forget it."""
-        process.terminate(self.pid_file, b'vbmcd')
-        shutil.rmtree(self.directory, ignore_errors=True)
+        process.terminate(self.host, self.pid_file, 'vbmcd')
+        self.host.remove_tree(self.directory)
 
     def call(self, command, timeout_ms=REPLY_TIMEOUT_MS, **arguments):
         """Send one control request; return the reply or raise BMCError."""
@@ -103,12 +101,13 @@ class Daemon:
         socket = context.socket(zmq.REQ)
         socket.setsockopt(zmq.LINGER, 0)
         try:
-            socket.connect('tcp://127.0.0.1:%d' % self.port)
+            socket.connect('tcp://127.0.0.1:%d'
+                           % self.host.local_port(self.port))
             socket.send_string(json.dumps(dict(arguments, command=command)))
             if not socket.poll(timeout_ms):
                 raise exception.BMCError(
-                    'vbmcd on port %d did not answer %r' % (self.port,
-                                                            command))
+                    'vbmcd on %s port %d did not answer %r' % (
+                        self.host.name, self.port, command))
             reply = json.loads(socket.recv_string())
         finally:
             socket.close()
@@ -120,10 +119,11 @@ class Daemon:
     def bmc_configs(self):
         """Settings of each BMC in Tenks' vbmcd config directory."""
         configs = {}
-        if not os.path.isdir(self.config_dir):
-            return configs
-        for name in os.listdir(self.config_dir):
+        for path, text in self.host.read_files(self.config_dir,
+                                               'config').items():
             parser = configparser.ConfigParser()
-            if parser.read(os.path.join(self.config_dir, name, 'config')):
-                configs[name] = dict(parser['VirtualBMC'])
+            parser.read_string(text)
+            if parser.has_section('VirtualBMC'):
+                configs[os.path.basename(os.path.dirname(path))] = dict(
+                    parser['VirtualBMC'])
         return configs

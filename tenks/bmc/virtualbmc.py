@@ -66,7 +66,7 @@ class BMCKind:
                 'port': str(node['bmc']['port']),
                 'username': credentials['ipmi_username'],
                 'password': credentials['ipmi_password'],
-                'libvirt_uri': hypervisor.libvirt_uri}
+                'libvirt_uri': hypervisor.bmc_libvirt_uri}
 
     @staticmethod
     def compare(want, have):

@@ -22,9 +22,18 @@ opts = [
     cfg.StrOpt('log_dir', default='/var/log/tenks',
                help='Directory for logs of daemons Tenks runs and for node '
                     'console logs.'),
-    cfg.StrOpt('scheduler', default='round_robin',
+    cfg.StrOpt('scheduler', default='capacity',
                help='Scheduler plugin (entry point in tenks.schedulers) '
-                    'placing new nodes on hypervisors.'),
+                    'placing new nodes on hypervisors: capacity (the '
+                    'hypervisor with the most memory left that fits the '
+                    'node) or round_robin (hypervisors in turn, ignoring '
+                    'their resources).'),
+    cfg.FloatOpt('memory_overcommit_ratio', default=1.0, min=0.1,
+                 help='The capacity scheduler places nodes on a hypervisor '
+                      'only while the memory of all its domains stays '
+                      'within this ratio times its physical memory. Above '
+                      '1.0, domains may be given more memory than the '
+                      'host has.'),
     cfg.IntOpt('workers', default=8, min=1, max=64,
                help='Upper bound on nodes worked on concurrently.'),
 ]

@@ -18,8 +18,9 @@ from tenks.conf import ironic
 from tenks.conf import libvirt
 from tenks.conf import network
 from tenks.conf import redfish
+from tenks.conf import ssh
 
-_GROUPED = (libvirt, network, ipmi, redfish, ironic)
+_GROUPED = (libvirt, network, ipmi, redfish, ironic, ssh)
 
 
 def list_opts():

@@ -75,7 +75,7 @@ class Nodes:
         images = ironic.images() if any(
             ctx.cluster.ironic.get(k) for k in ('deploy_kernel',
                                                 'deploy_ramdisk')) else {}
-        redfish_ca = (ctx.sushy(hypervisor).cert_file
+        redfish_ca = (ctx.sushy(hypervisor).ca_file
                       if ctx.cluster.redfish.tls else None)
         want = {node['name']: self._want(ctx, node, images, redfish_ca)
                 for node in enrolled}

@@ -18,9 +18,8 @@ restricted virtualisation): guests die with an emulation failure. So
 probe reports back; the answer is cached per boot of the host.
 """
 
+import base64
 import os
-import subprocess
-import tempfile
 
 # isa-debug-exit turns a guest write of v into the exit status (v<<1)|1.
 PROBE_SUCCESS = 99
@@ -39,32 +38,29 @@ _PROBE_CODE = (
 _RESET_JUMP = 'ea000000f0'
 
 
-def detect(setting, conn, state_dir):
+def detect(setting, host, cache_file):
+    """The engine for setting on host; `auto` probes KVM there."""
     if setting != 'auto':
         return setting
-    if not os.access('/dev/kvm', os.R_OK | os.W_OK):
+    if not host.succeeds(['test', '-r', '/dev/kvm', '-a', '-w',
+                          '/dev/kvm']):
         return 'qemu'
-    cache = os.path.join(state_dir, 'kvm-probe')
-    boot_id = _boot_id()
+    boot_id = (host.read_file('/proc/sys/kernel/random/boot_id')
+               or '').strip()
     try:
-        with open(cache) as stream:
+        with open(cache_file) as stream:
             cached_boot, answer = stream.read().split()
         if cached_boot == boot_id:
             return answer
     except (OSError, ValueError):
         pass
-    answer = 'kvm' if kvm_runs_guests() else 'qemu'
+    answer = 'kvm' if kvm_runs_guests(host) else 'qemu'
     # Only beside a cluster's state: a plan or a rejected run must leave
     # no directory behind.
-    if os.path.isdir(state_dir):
-        with open(cache, 'w') as stream:
+    if os.path.isdir(os.path.dirname(cache_file)):
+        with open(cache_file, 'w') as stream:
             stream.write('%s %s\n' % (boot_id, answer))
     return answer
-
-
-def _boot_id():
-    with open('/proc/sys/kernel/random/boot_id') as stream:
-        return stream.read().strip()
 
 
 def probe_image():
@@ -79,18 +75,17 @@ def probe_image():
             + bytes(16 - len(reset)))
 
 
-def kvm_runs_guests(qemu='qemu-system-x86_64'):
-    with tempfile.NamedTemporaryFile(suffix='.bin') as image:
-        image.write(probe_image())
-        image.flush()
-        try:
-            result = subprocess.run(
-                [qemu, '-accel', 'kvm', '-machine', 'pc', '-m', '16',
-                 '-nodefaults', '-display', 'none', '-no-reboot',
-                 '-serial', 'none', '-monitor', 'none', '-bios', image.name,
-                 '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'],
-                capture_output=True, timeout=PROBE_TIMEOUT)
-        except (OSError, subprocess.TimeoutExpired):
-            # A failing KVM pauses the guest rather than exiting.
-            return False
+def kvm_runs_guests(host, qemu='qemu-system-x86_64'):
+    image = host.run(['mktemp', '--suffix', '.bin']).strip()
+    try:
+        host.run(['sh', '-c', 'base64 -d > "$0"', image],
+                 input=base64.b64encode(probe_image()).decode())
+        # A failing KVM pauses the guest rather than exiting.
+        result = host.execute(
+            ['timeout', str(PROBE_TIMEOUT), qemu, '-accel', 'kvm',
+             '-machine', 'pc', '-m', '16', '-nodefaults', '-display', 'none',
+             '-no-reboot', '-serial', 'none', '-monitor', 'none', '-bios',
+             image, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'])
+    finally:
+        host.run(['rm', '-f', '--', image])
     return result.returncode == PROBE_SUCCESS

@@ -12,6 +12,7 @@
 
 """The libvirt node provider: a storage pool, qcow2 volumes and domains."""
 
+import dataclasses
 import functools
 import os
 import xml.etree.ElementTree as ET
@@ -47,6 +48,59 @@ def connect(uri):
         raise exception.ProviderError(
             'Cannot connect to libvirt at %s: %s. Is libvirtd running '
             '(tools/setup-host.sh starts it)?' % (uri, err))
+
+
+@_translated
+def capacity_facts(conn, pool_name, pool_path, local):
+    """What the capacity scheduler needs to know of a hypervisor.
+
+    Memory is in MiB; ``committed_mb`` is the maximum memory of every
+    defined domain, running or not, since any may be started. Free disk
+    comes from the pool when it is active, else from the file system the
+    pool would be made on; that can only be read here, so a remote
+    hypervisor without the pool has ``disk_free`` None, unknown.
+    """
+    info = conn.getInfo()
+    domains = _max_memory_mb(conn)
+    # getInfo() gives memory in MiB, unlike the C API's KiB.
+    facts = {'memory_mb': info[1], 'cpus': info[2], 'domains': domains,
+             'committed_mb': sum(domains.values())}
+    facts['disk_free'], facts['disk_source'] = _disk_free(
+        conn, pool_name, pool_path, local)
+    return facts
+
+
+def _max_memory_mb(conn):
+    sizes = {}
+    for domain in conn.listAllDomains(0):
+        try:
+            sizes[domain.name()] = domain.maxMemory() // 1024
+        except libvirt.libvirtError as err:
+            # Undefined since it was listed: it holds no memory now.
+            if err.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
+                raise
+    return sizes
+
+
+def _disk_free(conn, pool_name, pool_path, local):
+    if pool_name in _pool_names(conn):
+        pool = conn.storagePoolLookupByName(pool_name)
+        if pool.isActive():
+            # info(): state, capacity, allocation, available (bytes).
+            return pool.info()[3], 'pool %s' % pool_name
+    if local:
+        path = _existing_parent(pool_path)
+        stat = os.statvfs(path)
+        return stat.f_bavail * stat.f_frsize, 'file system of %s' % path
+    return None, ('unknown: pool %s is not active on this remote '
+                  'hypervisor' % pool_name)
+
+
+def _existing_parent(path):
+    """path, or its nearest parent that exists: the pool is made there."""
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    return path
 
 
 class Pool:
@@ -230,8 +284,9 @@ class Domains:
             owned = facts['cluster'] == ctx.cluster_id
             if owned or facts['name'] in want:
                 have[facts['name']] = plan.Observed(owned, facts)
-        return plan.diff(self.name, hypervisor.name, want, have,
-                         self.compare)
+        return [_placement_reason(action, ctx.state['nodes'])
+                for action in plan.diff(self.name, hypervisor.name, want,
+                                        have, self.compare)]
 
     def _render(self, ctx, hypervisor, node):
         pool_path = ctx.cluster.libvirt.pool_path
@@ -259,6 +314,11 @@ class Domains:
     @_translated
     def apply(self, ctx, hypervisor, actions):
         conn = ctx.libvirt(hypervisor)
+        consoles = {os.path.dirname(action.want['console_log'])
+                    for action in actions
+                    if action.want and action.want['console_log']}
+        for directory in sorted(consoles):
+            ctx.host_of(hypervisor).make_dirs(directory)
         ctx.map(lambda action: self._apply(conn, action), actions)
 
     @staticmethod
@@ -272,9 +332,6 @@ class Domains:
                 | libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
                 | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
             return
-        if action.want['console_log']:
-            os.makedirs(os.path.dirname(action.want['console_log']),
-                        exist_ok=True)
         if action.verb == plan.UPDATE and action.have['uuid'] != \
                 action.want['facts']['uuid']:
             Domains._apply(conn, plan.Action(action.kind, plan.DELETE,
@@ -282,11 +339,20 @@ class Domains:
         conn.defineXML(action.want['xml'])
 
 
+def _placement_reason(action, nodes):
+    """A new domain's reason: why the scheduler put its node there."""
+    placement = nodes.get(action.name, {}).get('placement')
+    if action.verb != plan.CREATE or not placement:
+        return action
+    return dataclasses.replace(action, reason=placement)
+
+
 class LibvirtProvider:
     """Node provider plugin: the resource kinds of libvirt nodes."""
 
     connect = staticmethod(connect)
     detect_engine = staticmethod(engine_detect.detect)
+    capacity_facts = staticmethod(capacity_facts)
 
     @staticmethod
     def kinds():

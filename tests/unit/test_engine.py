@@ -50,9 +50,8 @@ class TestDetect(testtools.TestCase):
     def setUp(self):
         super().setUp()
         # Probing would run QEMU; an explicit setting must never get there.
-        for name in ('kvm_runs_guests', '_boot_id'):
-            self.useFixture(fixtures.MockPatchObject(
-                engine, name, side_effect=AssertionError('probed')))
+        self.useFixture(fixtures.MockPatchObject(
+            engine, 'kvm_runs_guests', side_effect=AssertionError('probed')))
 
     def test_explicit_settings_unchanged(self):
         self.assertEqual('qemu', engine.detect('qemu', None, None))
@@ -60,5 +59,5 @@ class TestDetect(testtools.TestCase):
 
     def test_no_cache_written(self):
         state_dir = self.useFixture(fixtures.TempDir()).path
-        engine.detect('kvm', None, state_dir)
+        engine.detect('kvm', None, os.path.join(state_dir, 'kvm-probe'))
         self.assertEqual([], os.listdir(state_dir))

@@ -31,7 +31,8 @@ class TestEmulatorFiles(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.dir = self.useFixture(fixtures.TempDir()).path
-        self.emulator = sushy_daemon.Emulator(self.dir, self.dir)
+        self.emulator = sushy_daemon.Emulator(
+            None, self.dir, os.path.join(self.dir, 'sushy.log'))
 
     def test_render_restricts_and_secures(self):
         namespace = {}
@@ -57,19 +58,16 @@ class TestEmulatorFiles(testtools.TestCase):
         self.assertTrue(bcrypt.checkpw(b'pw', digest.encode()))
 
     def test_certificate_for_address(self):
-        cert_file = os.path.join(self.dir, 'cert.pem')
-        key_file = os.path.join(self.dir, 'key.pem')
-        sushy_daemon.write_certificate('127.0.0.1', cert_file, key_file)
-        self.assertEqual(0o600, os.stat(key_file).st_mode & 0o777)
-        with open(cert_file, 'rb') as stream:
-            cert = x509.load_pem_x509_certificate(stream.read())
+        cert_pem, key_pem = sushy_daemon.make_certificate('127.0.0.1')
+        self.assertIn('PRIVATE KEY', key_pem)
+        cert = x509.load_pem_x509_certificate(cert_pem.encode())
         names = cert.extensions.get_extension_for_class(
             x509.SubjectAlternativeName).value
         self.assertEqual(['127.0.0.1'], [str(ip) for ip in
                                          names.get_values_for_type(
                                              x509.IPAddress)])
         # Usable as its own trust anchor, as Ironic will use it.
-        ssl.create_default_context(cafile=cert_file)
+        ssl.create_default_context(cadata=cert_pem)
 
 
 class TestRedfishDriverInfo(testtools.TestCase):

@@ -1,0 +1,185 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""One cluster over localhost and namespace hypervisors reached by SSH."""
+
+import json
+import os
+import time
+
+import yaml
+
+from tests.functional import base
+from tests.functional import test_ironic
+from tests import nshosts
+
+SOURCE = 'tksrc0'      # each namespace host's own physnet device
+
+
+class TestMultiHost(test_ironic.IronicTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.hosts = nshosts.Hosts(self.source_prefix + 'h', 3,
+                                   self.workdir)
+        self.addCleanup(self.hosts.stop)
+        for host in self.hosts.start():
+            host.inside(['ip', 'link', 'add', SOURCE, 'type', 'bridge'])
+            host.inside(['ip', 'link', 'set', SOURCE, 'up'])
+        with open(self.conf_file, 'a') as stream:
+            stream.write('[ssh]\nkey_file = %s\nknown_hosts_file = %s\n' % (
+                self.hosts.keys.private, self.hosts.keys.known_hosts))
+        # Volumes live in each host's own /var/lib/libvirt.
+        self.pool_path = '/var/lib/libvirt/%s' % self.pool
+        self.addCleanup(base.run, ['rm', '-rf', self.pool_path],
+                        check=False)
+
+    def hypervisors(self, count, **extra):
+        found = {'localhost': {
+            'address': 'localhost', 'capacity': {'memory_mb': 256},
+            'physnet_mappings': {'physnet1': self.source_prefix + 'lb'}}}
+        for host in self.hosts.hosts[:count]:
+            # Room for two nodes each, one here: placement must not
+            # depend on what else runs on this machine.
+            found[host.name] = dict({
+                'address': host.address, 'libvirt_uri': host.libvirt_uri,
+                'physnet_mappings': {'physnet1': SOURCE},
+                'capacity': {'memory_mb': 512}},
+                **extra.get(host.name, {}))
+        return found
+
+    def multi(self, count, hosts=2, memory_mb=256, **extra):
+        return self.cluster(
+            node_types={'small': dict(test_ironic._node_type('physnet1'),
+                                      memory_mb=memory_mb)},
+            specs=[{'type': 'small', 'count': count,
+                    'ironic_config': {'resource_class': 'rc'}}],
+            hypervisors=self.hypervisors(hosts, **extra),
+            libvirt_pool_path=self.pool_path, libvirt_vm_engine='qemu',
+            default_boot_mode='bios')
+
+    def host(self, name):
+        return {host.name: host for host in self.hosts.hosts}.get(name)
+
+    def virsh(self, hypervisor, *argv):
+        host = self.host(hypervisor)
+        uri = host.libvirt_uri if host else 'qemu:///system'
+        return base.run(['virsh', '-c', uri] + list(argv)).stdout
+
+    def domains_on(self, hypervisor):
+        return sorted(d for d in self.virsh(hypervisor, 'list', '--all',
+                                            '--name').split()
+                      if d.startswith(self.node_prefix))
+
+    def assert_placed(self):
+        nodes = self.state()['nodes']
+        for hypervisor in ['localhost'] + [h.name for h in self.hosts.hosts]:
+            self.assertEqual(
+                sorted(n['name'] for n in nodes.values()
+                       if n['hypervisor'] == hypervisor),
+                self.domains_on(hypervisor), hypervisor)
+        for node in nodes.values():
+            host = self.host(node['hypervisor'])
+            if host is None:
+                self.assert_wiring(node, 'openvswitch')
+                continue
+            self.assertEqual(host.address, node['bmc']['address'])
+            for nic in node['nics']:
+                self.assertEqual(nic['bridge'], host.ssh(
+                    'ovs-vsctl', 'port-to-br',
+                    nic['veth_bridge']).stdout.strip())
+            self.assertIn('off', self.power(node, 'status'))
+        return nodes
+
+    def test_nodes_over_three_hypervisors(self):
+        # A hypervisor with too little room gets no node.
+        hv1 = self.hosts.hosts[1].name
+        planned = json.loads(self.tenks('plan', self.multi(
+            3, **{hv1: {'capacity': {'memory_mb': 200}}}), '-f',
+            'json').stdout)
+        self.assertEqual([], [a for a in planned if a['Kind'] == 'domain'
+                              and a['Hypervisor'] == hv1])
+        self.assertEqual(3, len([a for a in planned
+                                 if a['Kind'] == 'domain']))
+        # A hypervisor out of reach stops the run before any change.
+        down = {'down': {'address': '127.0.0.2',
+                         'ssh_port': base._tcp_free_port(),
+                         'physnet_mappings': {'physnet1': SOURCE}}}
+        path = self.multi(5)
+        with open(path) as stream:
+            data = yaml.safe_load(stream)
+        data['hypervisors'].update(down)
+        with open(path, 'w') as stream:
+            yaml.safe_dump(data, stream)
+        result = self.tenks('deploy', path, check=False)
+        self.assertEqual(1, result.returncode)
+        self.assertEqual(1, len(result.stderr.strip().splitlines()))
+        self.assertIn('Hypervisor down is out of reach', result.stderr)
+        self.assertFalse(os.path.exists(self.state_file))
+        # A node that fits nowhere stops the run before any change.
+        result = self.tenks('deploy', self.multi(1, memory_mb=10 ** 8),
+                            check=False)
+        self.assertEqual(1, result.returncode)
+        self.assertIn('MiB', result.stderr)
+        self.assertEqual([], self.domains_on('localhost'))
+        self.assertFalse(os.path.exists(self.state_file))
+
+        self.tenks('deploy', self.multi(5))
+        nodes = self.assert_placed()
+        self.assertEqual({'localhost', self.hosts.hosts[0].name, hv1},
+                         {n['hypervisor'] for n in nodes.values()})
+        ports = {port['address']: port['local_link_connection']
+                 for port in self.baremetal('port', 'list', '--long')}
+        for node in nodes.values():
+            for nic in node['nics']:
+                self.assertEqual(
+                    nic['bridge'] if node['hypervisor'] == 'localhost'
+                    else '%s/%s' % (node['hypervisor'], nic['bridge']),
+                    ports[nic['mac']]['switch_info'])
+        for hypervisor in {n['hypervisor'] for n in nodes.values()}:
+            node = min((n for n in nodes.values()
+                        if n['hypervisor'] == hypervisor),
+                       key=lambda n: n['name'])
+            self.assert_powered_by_ironic(node)
+
+        self.tenks('deploy', self.multi(6, hosts=3))
+        grown = self.assert_placed()
+        for name, node in nodes.items():
+            self.assertEqual(node['hypervisor'], grown[name]['hypervisor'])
+            self.assertEqual(node['nics'], grown[name]['nics'])
+        third = self.hosts.hosts[2].name
+        self.assertEqual(
+            sorted(set(grown) - set(nodes)),
+            sorted(n['name'] for n in grown.values()
+                   if n['hypervisor'] == third))
+
+        self.tenks('teardown', self.multi(6, hosts=3))
+        self.assertEqual([], self.baremetal('node', 'list'))
+        self.assertEqual([], self.leftovers())
+        for host in self.hosts.hosts:
+            self.assertEqual([], self.domains_on(host.name))
+            self.assertEqual('', host.ssh('ovs-vsctl', 'list-br').stdout)
+            self.assertEqual('', host.ssh('virsh', 'pool-list', '--all',
+                                          '--name').stdout.strip())
+
+    def assert_powered_by_ironic(self, node):
+        name = node['name']
+        for action, state in (('on', 'running'), ('off', 'shut off')):
+            base.run([test_ironic.OPENSTACK, 'baremetal', 'node', 'power',
+                      action, '--power-timeout', '120', name])
+            # Ironic answers at once and powers the node in the background.
+            deadline = time.monotonic() + 60
+            while self.virsh(node['hypervisor'], 'domstate',
+                             name).strip() != state:
+                self.assertLess(time.monotonic(), deadline,
+                                '%s never became %s' % (name, state))
+                time.sleep(0.5)

@@ -1,0 +1,94 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import shlex
+import subprocess
+
+import testtools
+
+from tenks import hosts
+
+
+class FakeHost(hosts.Host):
+    """Answers commands from a table instead of running them."""
+
+    name = 'fake'
+
+    def __init__(self, answers):
+        super().__init__()
+        self.answers = answers
+        self.seen = []
+
+    def execute(self, argv, input=None):
+        self.seen.append((argv, input))
+        code, out = self.answers.get(argv[0], (0, ''))
+        return subprocess.CompletedProcess(argv, code, out, '')
+
+
+class TestSSHHost(testtools.TestCase):
+
+    def test_argv_quoted_for_the_remote_shell(self):
+        host = hosts.SSHHost('hv1', '203.0.113.2', 'root', 2222,
+                             key='/k', known_hosts='/kh')
+        self.addCleanup(host.close)
+        argv = host._argv(['ip', 'link', 'set', 'dev', "a b;rm -rf /"])
+        self.assertEqual(['203.0.113.2', '--'], argv[-3:-1])
+        self.assertEqual(['ip', 'link', 'set', 'dev', 'a b;rm -rf /'],
+                         shlex.split(argv[-1]))
+        for option in ('BatchMode=yes', 'ControlMaster=auto',
+                       'UserKnownHostsFile=/kh'):
+            self.assertIn(option, argv)
+        self.assertEqual(['-p', '2222', '-l', 'root', '-i', '/k'],
+                         [argv[i] for i in range(len(argv))
+                          if argv[i] in ('-p', '-l', '-i')
+                          or argv[i - 1] in ('-p', '-l', '-i')])
+
+
+class TestHostCalls(testtools.TestCase):
+
+    def test_processes_parsed(self):
+        host = FakeHost({'ps': (0, '  10  10 Ss  vbmcd --foreground\n'
+                                   '  11  10 Z   [vbmcd] <defunct>\n'
+                                   'garbage\n')})
+        self.assertEqual(
+            [hosts.Process(10, 10, 'S', 'vbmcd --foreground'),
+             hosts.Process(11, 10, 'Z', '[vbmcd] <defunct>')],
+            host.processes())
+
+    def test_read_file_missing_is_none(self):
+        self.assertIsNone(FakeHost({'cat': (1, '')}).read_file('/x'))
+
+    def test_read_files_split_by_header(self):
+        host = FakeHost({'sh': (0, '==> /d/a/config\nx = 1\n'
+                                   '==> /d/b/config\ny = 2\n')})
+        self.assertEqual({'/d/a/config': 'x = 1\n',
+                          '/d/b/config': 'y = 2\n'},
+                         host.read_files('/d', 'config'))
+
+    def test_spawn_passes_names_as_arguments(self):
+        host = FakeHost({})
+        host.spawn(['vbmcd', '--foreground'], '/s/pid', '/l/log',
+                   env={'VIRTUALBMC_CONFIG': '/s/conf'})
+        argv, _ = host.seen[0]
+        self.assertEqual(['setsid', '-f', 'sh', '-c'], argv[:4])
+        self.assertEqual(['/s/pid', '/l/log', 'env',
+                          'VIRTUALBMC_CONFIG=/s/conf', 'vbmcd',
+                          '--foreground'], argv[5:])
+        self.assertNotIn('/s/pid', argv[4])
+
+    def test_write_file_sends_text_on_stdin(self):
+        host = FakeHost({})
+        host.write_file('/s/f', 'secret')
+        argv, text = host.seen[0]
+        self.assertEqual('/s/f', argv[-1])
+        self.assertEqual('secret', text)
+        self.assertIn('umask 077', argv[2])
