@@ -17,7 +17,9 @@ by every resource kind.
 """
 
 import concurrent.futures
+import logging
 import os
+import resource
 
 from stevedore import driver
 
@@ -28,11 +30,14 @@ from tenks import hosts
 from tenks.ironic import client as ironic_client
 from tenks.ironic import flavors as ironic_flavors
 from tenks.ironic import kinds as ironic_kinds
+from tenks import metering
 from tenks.network import batch
 from tenks.network import facts as net_facts
 from tenks.network import kinds as net_kinds
 from tenks.network import ovs
 from tenks import schedule
+
+LOG = logging.getLogger(__name__)
 
 
 def load_plugin(namespace, name):
@@ -53,6 +58,7 @@ class Context:
         self.force = force
         self.state_dir = os.path.dirname(cluster.state_file_path)
         self._hosts = {}
+        self.libvirt_calls = metering.Counter()
         self.provider = load_plugin('tenks.providers', 'libvirt')
         self.bmc_emulators = [load_plugin('tenks.bmc_emulators', name)
                               for name in ('virtualbmc', 'sushy-tools')]
@@ -162,8 +168,9 @@ class Context:
 
     def libvirt(self, hypervisor):
         if hypervisor.name not in self._libvirt:
-            self._libvirt[hypervisor.name] = self.provider.connect(
-                hypervisor.libvirt_uri)
+            self._libvirt[hypervisor.name] = metering.Counted(
+                self.provider.connect(hypervisor.libvirt_uri),
+                self.libvirt_calls)
         return self._libvirt[hypervisor.name]
 
     def engine(self, hypervisor):
@@ -198,3 +205,9 @@ class Context:
             conn.close()
         for host in self._hosts.values():
             host.close()
+        LOG.debug('Run cost: %d host commands, %d libvirt calls, %d Ironic '
+                  'writes; peak RSS %d KiB',
+                  sum(h.commands for h in self._hosts.values()),
+                  self.libvirt_calls.value,
+                  self._ironic.writes if self._ironic else 0,
+                  resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
