@@ -64,6 +64,7 @@ class Context:
                               for name in ('virtualbmc', 'sushy-tools')]
         self._ironic = None
         self._facts = {}
+        self._cache = {}
         self._libvirt = {}
         self._engines = {}
         self._pool = concurrent.futures.ThreadPoolExecutor(conf.workers)
@@ -151,8 +152,15 @@ class Context:
                 self.host_of(hypervisor), self.cluster_id)
         return self._facts[hypervisor.name]
 
+    def cached(self, key, read):
+        """read(), once per step: facts several kinds observe alike."""
+        if key not in self._cache:
+            self._cache[key] = read()
+        return self._cache[key]
+
     def forget_facts(self):
         self._facts.clear()
+        self._cache.clear()
 
     def batch(self, hypervisor):
         return batch.Batch(self.host_of(hypervisor))

@@ -160,6 +160,13 @@ def _pool_names(conn):
     return set(conn.listStoragePools() + conn.listDefinedStoragePools())
 
 
+def _domain_facts(ctx, hypervisor):
+    """Facts of every domain of the hypervisor, read once per step."""
+    return ctx.cached(('domains', hypervisor.name), lambda: [
+        domain_xml.parse(domain.XMLDesc())
+        for domain in ctx.libvirt(hypervisor).listAllDomains()])
+
+
 def _known_volumes(ctx, hypervisor):
     """Volumes Tenks made: from the state, and from its domains' disks.
 
@@ -169,8 +176,7 @@ def _known_volumes(ctx, hypervisor):
              for volume in node['volumes']
              if node['hypervisor'] == hypervisor.name}
     pool_path = ctx.cluster.libvirt.pool_path
-    for domain in ctx.libvirt(hypervisor).listAllDomains():
-        facts = domain_xml.parse(domain.XMLDesc())
+    for facts in _domain_facts(ctx, hypervisor):
         if facts['cluster'] == ctx.cluster_id:
             known.update(os.path.basename(disk) for disk in facts['disks']
                          if os.path.dirname(disk) == pool_path)
@@ -275,12 +281,10 @@ class Domains:
 
     @_translated
     def plan(self, ctx, hypervisor):
-        conn = ctx.libvirt(hypervisor)
         want = {node['name']: self._render(ctx, hypervisor, node)
                 for node in ctx.present_nodes(hypervisor)}
         have = {}
-        for domain in conn.listAllDomains():
-            facts = domain_xml.parse(domain.XMLDesc())
+        for facts in _domain_facts(ctx, hypervisor):
             owned = facts['cluster'] == ctx.cluster_id
             if owned or facts['name'] in want:
                 have[facts['name']] = plan.Observed(owned, facts)

@@ -592,6 +592,7 @@ class TestPlanReason(CapacityTestCase):
         ctx.engine.return_value = 'qemu'
         ctx.present_nodes.return_value = list(result['nodes'].values())
         ctx.libvirt.return_value.listAllDomains.return_value = []
+        ctx.cached.side_effect = lambda key, read: read()
         actions = libvirt_provider.Domains().plan(ctx, hv1)
         self.assertEqual(
             [(plan.CREATE, 'tk0', 'hv1: most memory left (7168 MiB left '
