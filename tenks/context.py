@@ -193,8 +193,9 @@ class Context:
         return sushy_daemon.Emulator(
             self.host_of(hypervisor), self.files_of(hypervisor, 'sushy'),
             self.log_of(hypervisor, 'sushy-emulator.log'),
-            local_directory=os.path.join(self.state_dir, 'sushy',
-                                         hypervisor.name)
+            # Where the certificate Ironic trusts is kept, here.
+            local_directory=os.path.join(self.state_dir, 'hosts',
+                                         hypervisor.name, 'redfish-ca')
             if not hypervisor.is_local else None)
 
     def vbmcd(self, hypervisor):
