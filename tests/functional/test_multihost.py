@@ -38,6 +38,7 @@ class TestMultiHost(test_ironic.IronicTestCase):
         with open(self.conf_file, 'a') as stream:
             stream.write('[ssh]\nkey_file = %s\nknown_hosts_file = %s\n' % (
                 self.hosts.keys.private, self.hosts.keys.known_hosts))
+        self.redfish_port = base._tcp_free_port()
         # Volumes live in each host's own /var/lib/libvirt.
         self.pool_path = '/var/lib/libvirt/%s' % self.pool
         self.addCleanup(base.run, ['rm', '-rf', self.pool_path],
@@ -47,25 +48,31 @@ class TestMultiHost(test_ironic.IronicTestCase):
         found = {'localhost': {
             'address': 'localhost', 'capacity': {'memory_mb': 256},
             'physnet_mappings': {'physnet1': self.source_prefix + 'lb'}}}
-        for host in self.hosts.hosts[:count]:
-            # Room for two nodes each, one here: placement must not
+        for index, host in enumerate(self.hosts.hosts[:count]):
+            # Room for one node here, two on each namespace host and one
+            # more on the second, for the Redfish node: placement must not
             # depend on what else runs on this machine.
             found[host.name] = dict({
                 'address': host.address, 'libvirt_uri': host.libvirt_uri,
                 'physnet_mappings': {'physnet1': SOURCE},
-                'capacity': {'memory_mb': 512}},
+                'capacity': {'memory_mb': 768 if index == 1 else 512}},
                 **extra.get(host.name, {}))
         return found
 
-    def multi(self, count, hosts=2, memory_mb=256, **extra):
+    def multi(self, count, hosts=2, memory_mb=256, redfish=1, **extra):
+        """count IPMI nodes, then redfish Redfish nodes."""
+        small = dict(test_ironic._node_type('physnet1'), memory_mb=memory_mb)
         return self.cluster(
-            node_types={'small': dict(test_ironic._node_type('physnet1'),
-                                      memory_mb=memory_mb)},
+            node_types={'small': small,
+                        'rf': dict(small, ironic_driver='redfish')},
             specs=[{'type': 'small', 'count': count,
+                    'ironic_config': {'resource_class': 'rc'}},
+                   {'type': 'rf', 'count': redfish,
+                    'node_name_prefix': self.node_prefix + 'r',
                     'ironic_config': {'resource_class': 'rc'}}],
             hypervisors=self.hypervisors(hosts, **extra),
             libvirt_pool_path=self.pool_path, libvirt_vm_engine='qemu',
-            default_boot_mode='bios')
+            default_boot_mode='bios', redfish_port=self.redfish_port)
 
     def host(self, name):
         return {host.name: host for host in self.hosts.hosts}.get(name)
@@ -97,14 +104,15 @@ class TestMultiHost(test_ironic.IronicTestCase):
                 self.assertEqual(nic['bridge'], host.ssh(
                     'ovs-vsctl', 'port-to-br',
                     nic['veth_bridge']).stdout.strip())
-            self.assertIn('off', self.power(node, 'status'))
+            if node['bmc']['driver'] == 'ipmi':
+                self.assertIn('off', self.power(node, 'status'))
         return nodes
 
     def test_nodes_over_three_hypervisors(self):
         # A hypervisor with too little room gets no node.
         hv1 = self.hosts.hosts[1].name
         planned = json.loads(self.tenks('plan', self.multi(
-            3, **{hv1: {'capacity': {'memory_mb': 200}}}), '-f',
+            3, redfish=0, **{hv1: {'capacity': {'memory_mb': 200}}}), '-f',
             'json').stdout)
         self.assertEqual([], [a for a in planned if a['Kind'] == 'domain'
                               and a['Hypervisor'] == hv1])
@@ -126,8 +134,8 @@ class TestMultiHost(test_ironic.IronicTestCase):
         self.assertIn('Hypervisor down is out of reach', result.stderr)
         self.assertFalse(os.path.exists(self.state_file))
         # A node that fits nowhere stops the run before any change.
-        result = self.tenks('deploy', self.multi(1, memory_mb=10 ** 8),
-                            check=False)
+        result = self.tenks('deploy', self.multi(1, memory_mb=10 ** 8,
+                                                 redfish=0), check=False)
         self.assertEqual(1, result.returncode)
         self.assertIn('MiB', result.stderr)
         self.assertEqual([], self.domains_on('localhost'))
@@ -137,6 +145,14 @@ class TestMultiHost(test_ironic.IronicTestCase):
         nodes = self.assert_placed()
         self.assertEqual({'localhost', self.hosts.hosts[0].name, hv1},
                          {n['hypervisor'] for n in nodes.values()})
+        # The Redfish node's emulator runs on its namespace hypervisor.
+        redfish = nodes[self.node_prefix + 'r0']
+        self.assertEqual(hv1, redfish['hypervisor'])
+        self.assertEqual('http://%s:%d' % (self.host(hv1).address,
+                                           self.redfish_port),
+                         self.baremetal('node', 'show', redfish['name'])[
+                             'driver_info']['redfish_address'])
+        self.assert_powered_by_ironic(redfish)
         ports = {port['address']: port['local_link_connection']
                  for port in self.baremetal('port', 'list', '--long')}
         for node in nodes.values():
