@@ -38,6 +38,7 @@ from cryptography.x509.oid import NameOID
 
 from tenks.bmc import process
 from tenks import exception
+from tenks import hosts
 
 START_TIMEOUT = 30
 
@@ -84,7 +85,7 @@ class Emulator:
             cert, key = make_certificate(settings['address'])
             self.host.write_file(self.key_file, key)
             self.host.write_file(self.cert_file, cert)
-            _write_here(self.ca_file, cert)
+            hosts.LocalHost().write_file(self.ca_file, cert)
         self.host.write_file(self.auth_file, htpasswd(
             settings['username'], settings['password']))
         self.host.write_file(self.conf_file, render(settings, self))
@@ -130,14 +131,8 @@ class Emulator:
         process.terminate(self.host, self.pid_file, self.conf_file)
         if not keep_files:
             self.host.remove_tree(self.directory)
-            shutil.rmtree(self.local_directory, ignore_errors=True)
-
-
-def _write_here(path, text):
-    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, 'w') as stream:
-        stream.write(text)
+            if self.local_directory != self.directory:
+                shutil.rmtree(self.local_directory, ignore_errors=True)
 
 
 def render(settings, emulator):
