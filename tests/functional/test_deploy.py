@@ -56,15 +56,17 @@ class DeployTestCase(base.TenksTestCase):
             '-U', credentials['ipmi_username'],
             '-P', credentials['ipmi_password'], 'power', action]).stdout
 
-    def domstate(self, name):
-        return base.run(['virsh', 'domstate', name]).stdout.strip()
+    def domstate(self, name, uri=None):
+        connect = ['-c', uri] if uri else []
+        return base.run(['virsh'] + connect + ['domstate',
+                                               name]).stdout.strip()
 
-    def wait_domstate(self, name, wanted, timeout=30):
+    def wait_domstate(self, name, wanted, timeout=30, uri=None):
         deadline = time.monotonic() + timeout
-        while self.domstate(name) != wanted:
+        while self.domstate(name, uri) != wanted:
             if time.monotonic() > deadline:
-                self.fail('%s is %s, not %s' % (name, self.domstate(name),
-                                                wanted))
+                self.fail('%s is %s, not %s' % (
+                    name, self.domstate(name, uri), wanted))
             time.sleep(0.2)
 
     def assert_hardware(self, node, boot_mode):

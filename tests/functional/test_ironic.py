@@ -94,6 +94,28 @@ class IronicTestCase(test_deploy.DeployTestCase):
                               'physnet2': self.source_prefix + 'ov'},
             default_boot_mode='bios', **overrides)
 
+    def mixed_cluster(self, ipmi=1, redfish=1, ipmi_physnets=('physnet1',),
+                      redfish_physnets=('physnet1',), ipmi_config=None):
+        """IPMI nodes, then Redfish ones named <prefix>r<n>, all enrolled.
+
+        physnet1 is on the test's Open vSwitch bridge, physnet2 on its
+        Linux bridge.
+        """
+        self.redfish_port = base._tcp_free_port()
+        return self.cluster(
+            node_types={'ipmi': _node_type(*ipmi_physnets),
+                        'rf': dict(_node_type(*redfish_physnets),
+                                   ironic_driver='redfish')},
+            specs=[{'type': 'ipmi', 'count': ipmi,
+                    'ironic_config': dict({'resource_class': 'rc'},
+                                          **(ipmi_config or {}))},
+                   {'type': 'rf', 'count': redfish,
+                    'node_name_prefix': self.node_prefix + 'r',
+                    'ironic_config': {'resource_class': 'rc'}}],
+            physnet_mappings={'physnet1': self.source_prefix + 'ov',
+                              'physnet2': self.source_prefix + 'lb'},
+            default_boot_mode='bios', redfish_port=self.redfish_port)
+
     def assert_node(self, node):
         shown = self.baremetal('node', 'show', node['name'])
         self.assertEqual(node['ironic_uuid'], shown['uuid'])
@@ -130,14 +152,17 @@ class IronicTestCase(test_deploy.DeployTestCase):
                 ['ovs-vsctl', 'port-to-br',
                  nic['veth_bridge']]).stdout.strip())
 
+    def assert_powered_by_ironic(self, name, timeout=30, uri=None):
+        """Power on and off through Ironic reach the domain at uri."""
+        for action, state in (('on', 'running'), ('off', 'shut off')):
+            base.run([OPENSTACK, 'baremetal', 'node', 'power', action,
+                      '--power-timeout', '120', name])
+            # Ironic answers at once and powers the node in the background.
+            self.wait_domstate(name, state, timeout, uri)
+
     def assert_driven_by_ironic(self, node):
         name = node['name']
-        base.run([OPENSTACK, 'baremetal', 'node', 'power', 'on',
-                  '--power-timeout', '120', name])
-        self.wait_domstate(name, 'running')
-        base.run([OPENSTACK, 'baremetal', 'node', 'power', 'off',
-                  '--power-timeout', '120', name])
-        self.wait_domstate(name, 'shut off')
+        self.assert_powered_by_ironic(name)
         base.run([OPENSTACK, 'baremetal', 'node', 'boot', 'device', 'set',
                   name, 'disk'])
         boot = base.run(['virsh', 'dumpxml', '--inactive', name]).stdout

@@ -30,21 +30,9 @@ class TestKilledRuns(test_ironic.IronicTestCase):
 
     def setUp(self):
         super().setUp()
-        self.redfish_port = base._tcp_free_port()
-        redfish = dict(test_ironic._node_type('physnet1', 'physnet2'),
-                       ironic_driver='redfish')
-        self.path = self.cluster(
-            node_types={'ipmi': test_ironic._node_type('physnet1'),
-                        'rf': redfish},
-            specs=[{'type': 'ipmi', 'count': 2,
-                    'ironic_config': {'resource_class': 'rc',
-                                      'traits': ['CUSTOM_KILLED']}},
-                   {'type': 'rf', 'count': 1,
-                    'node_name_prefix': self.node_prefix + 'r',
-                    'ironic_config': {'resource_class': 'rc'}}],
-            physnet_mappings={'physnet1': self.source_prefix + 'ov',
-                              'physnet2': self.source_prefix + 'lb'},
-            default_boot_mode='bios', redfish_port=self.redfish_port)
+        self.path = self.mixed_cluster(
+            ipmi=2, redfish_physnets=('physnet1', 'physnet2'),
+            ipmi_config={'traits': ['CUSTOM_KILLED']})
         self.names = sorted([self.node_prefix + '0', self.node_prefix + '1',
                              self.node_prefix + 'r0'])
         self.kills = []

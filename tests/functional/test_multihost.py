@@ -14,7 +14,6 @@
 
 import json
 import os
-import time
 
 import yaml
 
@@ -77,10 +76,17 @@ class TestMultiHost(test_ironic.IronicTestCase):
     def host(self, name):
         return {host.name: host for host in self.hosts.hosts}.get(name)
 
-    def virsh(self, hypervisor, *argv):
+    def uri(self, hypervisor):
         host = self.host(hypervisor)
-        uri = host.libvirt_uri if host else 'qemu:///system'
-        return base.run(['virsh', '-c', uri] + list(argv)).stdout
+        return host.libvirt_uri if host else 'qemu:///system'
+
+    def virsh(self, hypervisor, *argv):
+        return base.run(['virsh', '-c', self.uri(hypervisor)]
+                        + list(argv)).stdout
+
+    def assert_powered_on_its_host(self, node):
+        self.assert_powered_by_ironic(node['name'], timeout=60,
+                                      uri=self.uri(node['hypervisor']))
 
     def domains_on(self, hypervisor):
         return sorted(d for d in self.virsh(hypervisor, 'list', '--all',
@@ -152,7 +158,7 @@ class TestMultiHost(test_ironic.IronicTestCase):
                                            self.redfish_port),
                          self.baremetal('node', 'show', redfish['name'])[
                              'driver_info']['redfish_address'])
-        self.assert_powered_by_ironic(redfish)
+        self.assert_powered_on_its_host(redfish)
         ports = {port['address']: port['local_link_connection']
                  for port in self.baremetal('port', 'list', '--long')}
         for node in nodes.values():
@@ -165,7 +171,7 @@ class TestMultiHost(test_ironic.IronicTestCase):
             node = min((n for n in nodes.values()
                         if n['hypervisor'] == hypervisor),
                        key=lambda n: n['name'])
-            self.assert_powered_by_ironic(node)
+            self.assert_powered_on_its_host(node)
 
         self.tenks('deploy', self.multi(6, hosts=3))
         grown = self.assert_placed()
@@ -186,16 +192,3 @@ class TestMultiHost(test_ironic.IronicTestCase):
             self.assertEqual('', host.ssh('ovs-vsctl', 'list-br').stdout)
             self.assertEqual('', host.ssh('virsh', 'pool-list', '--all',
                                           '--name').stdout.strip())
-
-    def assert_powered_by_ironic(self, node):
-        name = node['name']
-        for action, state in (('on', 'running'), ('off', 'shut off')):
-            base.run([test_ironic.OPENSTACK, 'baremetal', 'node', 'power',
-                      action, '--power-timeout', '120', name])
-            # Ironic answers at once and powers the node in the background.
-            deadline = time.monotonic() + 60
-            while self.virsh(node['hypervisor'], 'domstate',
-                             name).strip() != state:
-                self.assertLess(time.monotonic(), deadline,
-                                '%s never became %s' % (name, state))
-                time.sleep(0.5)

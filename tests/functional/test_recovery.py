@@ -26,26 +26,7 @@ from tests.functional import test_ironic
 OPENSTACK = test_ironic.OPENSTACK
 
 
-def _node_type(*physnets, driver='ipmi'):
-    return dict(test_ironic._node_type(*physnets), ironic_driver=driver)
-
-
 class TestDriftAndLostState(test_ironic.IronicTestCase):
-
-    def mixed_cluster(self):
-        """An IPMI node on an OVS physnet, a Redfish node on a Linux one."""
-        self.redfish_port = base._tcp_free_port()
-        return self.cluster(
-            node_types={'ipmi': _node_type('physnet1', 'physnet2'),
-                        'rf': _node_type('physnet1', driver='redfish')},
-            specs=[{'type': 'ipmi', 'count': 1,
-                    'ironic_config': {'resource_class': 'rc'}},
-                   {'type': 'rf', 'count': 1,
-                    'node_name_prefix': self.node_prefix + 'r',
-                    'ironic_config': {'resource_class': 'rc'}}],
-            physnet_mappings={'physnet1': self.source_prefix + 'ov',
-                              'physnet2': self.source_prefix + 'lb'},
-            default_boot_mode='bios', redfish_port=self.redfish_port)
 
     def pid_in(self, *path):
         with open(os.path.join(os.path.dirname(self.state_file),
@@ -94,7 +75,7 @@ class TestDriftAndLostState(test_ironic.IronicTestCase):
         ]]
 
     def test_drift_repaired(self):
-        path = self.mixed_cluster()
+        path = self.mixed_cluster(ipmi_physnets=('physnet1', 'physnet2'))
         self.tenks('deploy', path)
         nodes = self.state()['nodes']
         ipmi = nodes[self.node_prefix + '0']
@@ -120,7 +101,7 @@ class TestDriftAndLostState(test_ironic.IronicTestCase):
         self.assertEqual([], self.baremetal('node', 'list'))
 
     def test_lost_state_teardown(self):
-        path = self.mixed_cluster()
+        path = self.mixed_cluster(ipmi_physnets=('physnet1', 'physnet2'))
         self.tenks('deploy', path)
         self.assertEqual(2, len(self.baremetal('node', 'list')))
         os.unlink(self.state_file)
@@ -144,7 +125,7 @@ class TestForeignResources(test_deploy.DeployTestCase):
 
     def cluster_of(self, count):
         return self.cluster(
-            node_types={'small': _node_type('physnet1')},
+            node_types={'small': test_ironic._node_type('physnet1')},
             specs=[{'type': 'small', 'count': count}],
             physnet_mappings={'physnet1': self.lb})
 
@@ -202,7 +183,7 @@ class TestConcurrentRuns(test_deploy.DeployTestCase):
         lb = self.source_prefix + 'lb'
         self.linux_bridge(lb)
         path = self.cluster(
-            node_types={'small': _node_type('physnet1')},
+            node_types={'small': test_ironic._node_type('physnet1')},
             specs=[{'type': 'small', 'count': 2}],
             physnet_mappings={'physnet1': lb})
         first = subprocess.Popen(
@@ -247,7 +228,7 @@ class TestSecrets(test_ironic.IronicTestCase):
     def test_passwords_stay_out_of_output_and_logs(self):
         secrets = {'ipmi_password': 'Ipmi-Secret-4711',
                    'redfish_password': 'Redfish-Secret-4711'}
-        path = TestDriftAndLostState.mixed_cluster(self)
+        path = self.mixed_cluster(ipmi_physnets=('physnet1', 'physnet2'))
         with open(path) as stream:
             text = stream.read()
         with open(path, 'w') as stream:

@@ -130,10 +130,7 @@ class TestRedfish(test_ironic.IronicTestCase):
 
     def assert_driven_by_ironic(self, node):
         name = node['name']
-        for action, state in (('on', 'running'), ('off', 'shut off')):
-            base.run([test_ironic.OPENSTACK, 'baremetal', 'node', 'power',
-                      action, '--power-timeout', '120', name])
-            self.wait_domstate(name, state)
+        self.assert_powered_by_ironic(name)
         base.run([test_ironic.OPENSTACK, 'baremetal', 'node', 'boot',
                   'device', 'set', name, 'disk'])
         disk = self.domain_inactive(name).find('devices/disk/boot')
