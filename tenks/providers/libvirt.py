@@ -73,13 +73,25 @@ def capacity_facts(conn, pool_name, pool_path, local):
 def _max_memory_mb(conn):
     sizes = {}
     for domain in conn.listAllDomains(0):
-        try:
-            sizes[domain.name()] = domain.maxMemory() // 1024
-        except libvirt.libvirtError as err:
-            # Undefined since it was listed: it holds no memory now.
-            if err.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
-                raise
+        # A domain undefined since it was listed holds no memory now.
+        memory = _unless_undefined(domain.maxMemory)
+        if memory is not None:
+            sizes[domain.name()] = memory // 1024
     return sizes
+
+
+def _unless_undefined(read):
+    """read() of a listed domain; None if it was undefined meanwhile.
+
+    Other clusters and other tools change the hypervisor while Tenks
+    reads it.
+    """
+    try:
+        return read()
+    except libvirt.libvirtError as err:
+        if err.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
+            raise
+    return None
 
 
 def _disk_free(conn, pool_name, pool_path, local):
@@ -162,9 +174,11 @@ def _pool_names(conn):
 
 def _domain_facts(ctx, hypervisor):
     """Facts of every domain of the hypervisor, read once per step."""
-    return ctx.cached(('domains', hypervisor.name), lambda: [
-        domain_xml.parse(domain.XMLDesc())
-        for domain in ctx.libvirt(hypervisor).listAllDomains()])
+    def read():
+        documents = [_unless_undefined(domain.XMLDesc)
+                     for domain in ctx.libvirt(hypervisor).listAllDomains()]
+        return [domain_xml.parse(xml) for xml in documents if xml]
+    return ctx.cached(('domains', hypervisor.name), read)
 
 
 def _known_volumes(ctx, hypervisor):

@@ -465,6 +465,12 @@ class FakeDomain:
             raise err
         return self.kib
 
+    def XMLDesc(self):
+        self.maxMemory()
+        return ('<domain type="qemu"><name>%s</name><memory unit="KiB">%d'
+                '</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>'
+                % (self._name, self.kib))
+
 
 class FakeConnection:
 
@@ -505,6 +511,15 @@ class TestCapacityFacts(testtools.TestCase):
              'disk_free': 5 * GIB, 'disk_source': 'pool tenks'},
             libvirt_provider.capacity_facts(conn, 'tenks', '/srv/pool',
                                             False))
+
+    def test_domains_undefined_while_read_are_left_out(self):
+        conn = FakeConnection(domains=[FakeDomain('a', 1048576),
+                                       FakeDomain('gone', None)])
+        ctx = types.SimpleNamespace(libvirt=lambda hypervisor: conn,
+                                    cached=lambda key, read: read())
+        facts = libvirt_provider._domain_facts(
+            ctx, types.SimpleNamespace(name='hv'))
+        self.assertEqual(['a'], [domain['name'] for domain in facts])
 
     def test_local_without_pool_reads_nearest_parent(self):
         base = self.useFixture(fixtures.TempDir()).path
