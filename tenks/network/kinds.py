@@ -190,20 +190,22 @@ class Veths:
         return None
 
     def apply(self, ctx, hypervisor, actions):
+        # Three passes, so that the batch sends one command per pass
+        # whatever the number of veths: unplug, replace links, plug.
         facts = ctx.net_facts(hypervisor)
         batch = ctx.batch(hypervisor)
         for action in actions:
             if action.verb != plan.CREATE:
                 self._unplug(ctx, batch, facts, action.name, action.have)
-            if action.verb == plan.DELETE or (
-                    action.verb == plan.UPDATE
-                    and action.want['peer'] != action.have['peer']):
+        for action in actions:
+            replaced = (action.verb == plan.UPDATE
+                        and action.want['peer'] != action.have['peer'])
+            if action.verb == plan.DELETE or replaced:
                 batch.ip('link', 'del', 'dev', action.name)
-            if action.verb == plan.CREATE or (
-                    action.verb == plan.UPDATE
-                    and action.want['peer'] != action.have['peer']):
+            if action.verb == plan.CREATE or replaced:
                 _add_veth(batch, ctx.cluster_id, action.name,
                           action.want['peer'])
+        for action in actions:
             if action.verb != plan.DELETE:
                 ctx.bridges.add_port(batch, action.want['bridge'],
                                      action.name)
