@@ -165,7 +165,8 @@ class Nodes:
 
     @client.translated
     def _move(self, ironic, node, target):
-        node = _settled(ironic, node.id)
+        if node.provision_state in fields.SETTLING:
+            node = _settled(ironic, node.id)
         for move in fields.moves(node.provision_state, target):
             try:
                 node = ironic.write('set_node_provision_state', node, move,
@@ -235,12 +236,15 @@ class Ports:
                 item['node'] = node['name']
                 item['node_id'] = (nodes.get(node['name']) or {}).get('id')
                 want[nic['mac']] = item
-        mine = {node['id'] for node in nodes.values()
+        kept = {node['name'] for node in enrolled}
+        mine = {node['id']: node['name'] in kept for node in nodes.values()
                 if _mine(ctx, hypervisor, node['extra'])}
         have = {}
         for address, port in ironic.ports().items():
             owned = (port['extra'] or {}).get(fields.MARK) == ctx.cluster_id
-            if address in want or owned and port['node_id'] in mine:
+            # Ironic deletes a node's ports with it: a port of a node the
+            # Nodes kind deletes needs no write of its own.
+            if address in want or owned and mine.get(port['node_id']):
                 have[address] = plan.Observed(owned, port)
         return plan.diff(self.name, hypervisor.name, want, have,
                          self.compare)
