@@ -20,6 +20,7 @@ import concurrent.futures
 import logging
 import os
 import resource
+import threading
 
 from stevedore import driver
 
@@ -68,6 +69,8 @@ class Context:
         self._libvirt = {}
         self._engines = {}
         self._pool = concurrent.futures.ThreadPoolExecutor(conf.workers)
+        self._hosts_done = threading.Event()
+        self._hosts_ok = False
 
     @property
     def cluster_id(self):
@@ -203,6 +206,20 @@ class Context:
                             self.files_of(hypervisor, 'vbmc'),
                             self.log_of(hypervisor, 'vbmcd.log'),
                             self.conf.ipmi.vbmcd_control_port)
+
+    def hosts_done(self, ok):
+        """The run's hypervisor steps are over (ok: they all succeeded)."""
+        self._hosts_ok = ok
+        self._hosts_done.set()
+
+    def hosts_ready(self):
+        """Wait for the run's hypervisor steps; whether they succeeded.
+
+        Ironic talks to a node's BMC on its way to manageable: enrolment,
+        which runs beside those steps, waits here before moving a node.
+        """
+        self._hosts_done.wait()
+        return self._hosts_ok
 
     def map(self, function, items):
         """function over items on the bounded worker pool; re-raises."""

@@ -22,6 +22,7 @@ import itertools
 import logging
 import os
 import secrets
+import threading
 import time
 
 from tenks import context as ctx_module
@@ -128,28 +129,95 @@ def plan(ctx):
     return plan_module.order(actions, [kind.name for kind in kinds])
 
 
+# Enrolment reads nothing this run makes on a hypervisor: it runs beside
+# the hypervisor steps, and only its provision state moves wait for them.
+ENROLMENT = ('ironic-node', 'ironic-port')
+
+
 def apply(ctx, actions, progress=lambda line: None):
-    """Carry out actions step by step, saving the state after each."""
+    """Carry out actions step by step, saving the state after each.
+
+    Deletions come first and one at a time, so Ironic lets go of a node
+    before its BMC and domain go. Then enrolment runs in a thread of its
+    own beside the hypervisor steps; whatever follows it waits for both.
+    """
     path = ctx.cluster.state_file_path
     state_module.save(path, ctx.state)
-    kinds = {kind.name: kind for kind in ctx.kinds()}
-    hypervisors = {h.name: h for h in ctx.cluster.hypervisors}
-
-    def step_of(action):
-        return (action.verb == plan_module.DELETE, action.kind,
-                action.hypervisor)
-
-    for (_, kind, name), group in itertools.groupby(actions, step_of):
-        group = list(group)
-        started = time.monotonic()
-        kinds[kind].apply(ctx, hypervisors[name], group)
-        ctx.forget_facts()
-        state_module.save(path, ctx.state)
-        for action in group:
-            progress(action.describe())
-        LOG.debug('%s on %s: %d actions in %.2f s', kind, name, len(group),
-                  time.monotonic() - started)
+    steps = [list(group) for _, group in itertools.groupby(
+        actions, lambda a: (a.verb == plan_module.DELETE, a.kind,
+                            a.hypervisor))]
+    deletions = [s for s in steps if s[0].verb == plan_module.DELETE]
+    creations = [s for s in steps if s not in deletions]
+    lane = [s for s in creations if s[0].kind in ENROLMENT]
+    after = creations[creations.index(lane[-1]) + 1:] if lane else []
+    on_hosts = [s for s in creations if s not in lane and s not in after]
+    run = _StepRunner(ctx, path, progress)
+    for group in deletions:
+        run(group)
+    enrolment = _Lane(run, lane)
+    try:
+        for group in on_hosts:
+            run(group)
+    except BaseException:
+        ctx.hosts_done(ok=False)
+        enrolment.join(reraise=False)
+        raise
+    ctx.hosts_done(ok=True)
+    enrolment.join()
+    for group in after:
+        run(group)
     _forget_absent(ctx, path)
+
+
+class _StepRunner:
+    """Applies one step (a kind's actions on one hypervisor) and logs it."""
+
+    def __init__(self, ctx, path, progress):
+        self.ctx = ctx
+        self.path = path
+        self.progress = progress
+        self.kinds = {kind.name: kind for kind in ctx.kinds()}
+        self.hypervisors = {h.name: h for h in ctx.cluster.hypervisors}
+
+    def __call__(self, group, save=True):
+        first = group[0]
+        started = time.monotonic()
+        self.kinds[first.kind].apply(
+            self.ctx, self.hypervisors[first.hypervisor], group)
+        if save:
+            self.ctx.forget_facts()
+            state_module.save(self.path, self.ctx.state)
+        for action in group:
+            self.progress(action.describe())
+        LOG.debug('%s on %s: %d actions in %.2f s', first.kind,
+                  first.hypervisor, len(group), time.monotonic() - started)
+
+
+class _Lane(threading.Thread):
+    """Enrolment steps in order, beside the hypervisor steps.
+
+    It neither forgets the hypervisor facts the other steps are using nor
+    saves the state: what it records (Ironic UUIDs) is saved after it.
+    """
+
+    def __init__(self, run, steps):
+        super().__init__(name='enrolment', daemon=True)
+        self.run_step = run
+        self.steps = steps
+        self.error = None
+        self.start()
+
+    def run(self):
+        try:
+            for group in self.steps:
+                self.run_step(group, save=False)
+        except BaseException as err:  # re-raised in the main thread
+            self.error = err
+
+    def join(self, reraise=True):
+        super().join()
+        if reraise and self.error is not None:
+            raise self.error
 
 
 def _forget_absent(ctx, path):

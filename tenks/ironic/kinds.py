@@ -142,7 +142,7 @@ class Nodes:
                 return None
             node = self._put(ironic, action)
             ctx.state['nodes'][action.name]['ironic_uuid'] = node.id
-            self._move(ironic, node, action.want['target'])
+            self._move(ctx, ironic, node, action.want['target'])
         except exception.IronicError as err:
             return '%s: %s' % (action.name, err)
         return None
@@ -164,10 +164,15 @@ class Nodes:
         return node
 
     @client.translated
-    def _move(self, ironic, node, target):
+    def _move(self, ctx, ironic, node, target):
         if node.provision_state in fields.SETTLING:
             node = _settled(ironic, node.id)
-        for move in fields.moves(node.provision_state, target):
+        moves = fields.moves(node.provision_state, target)
+        if moves and not ctx.hosts_ready():
+            raise exception.IronicError(
+                'left %s: a step on its hypervisor failed' %
+                node.provision_state)
+        for move in moves:
             try:
                 node = ironic.write('set_node_provision_state', node, move,
                                     wait=True, timeout=ironic.timeout)

@@ -1,0 +1,121 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import os
+import threading
+import types
+
+import fixtures
+import testtools
+
+from tenks import context as ctx_module
+from tenks import deploy
+from tenks import plan
+
+KINDS = ('veth', 'domain', 'bmc', 'ironic-node', 'ironic-port', 'flavor')
+
+
+class Kind:
+    """Records when its steps run; may block or fail on cue."""
+
+    def __init__(self, name, log, before=None, fail=False):
+        self.name = name
+        self.log = log
+        self.before = before
+        self.fail = fail
+
+    def apply(self, ctx, hypervisor, actions):
+        if self.before:
+            # Blocks until the other lane has got this far.
+            if not self.before.wait(10):
+                raise AssertionError('%s ran alone' % self.name)
+        self.log.append((self.name, actions[0].verb))
+        if self.fail:
+            raise RuntimeError('%s failed' % self.name)
+
+
+class FakeContext(ctx_module.Context):
+    """A Context's step bookkeeping, without hosts or Ironic."""
+
+    def __init__(self, path, kinds):
+        self.cluster = types.SimpleNamespace(
+            state_file_path=path,
+            hypervisors=[types.SimpleNamespace(name='hv')])
+        self.state = {'nodes': {}}
+        self.teardown = False
+        self._kinds = kinds
+        self._hosts_done = threading.Event()
+        self._hosts_ok = False
+
+    def kinds(self):
+        return self._kinds
+
+    def forget_facts(self):
+        pass
+
+
+def actions(verb, names):
+    return plan.order([plan.Action(kind, verb, 'x', 'hv') for kind in names],
+                      list(KINDS))
+
+
+class TestApply(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                                 'state.json')
+        self.log = []
+
+    def context(self, **special):
+        kinds = [special.get(name) or Kind(name, self.log) for name in KINDS]
+        return FakeContext(self.path, kinds)
+
+    def test_enrolment_runs_beside_the_hypervisor_steps(self):
+        enrolling = threading.Event()
+
+        class Signalling(Kind):
+            def apply(self, ctx, hypervisor, actions):
+                enrolling.set()
+                super().apply(ctx, hypervisor, actions)
+
+        ctx = self.context(
+            domain=Kind('domain', self.log, before=enrolling),
+            **{'ironic-node': Signalling('ironic-node', self.log)})
+        deploy.apply(ctx, actions(plan.CREATE, KINDS))
+        self.assertEqual('flavor', self.log[-1][0])
+        self.assertLess(self.log.index(('ironic-node', 'create')),
+                        self.log.index(('ironic-port', 'create')))
+        self.assertTrue(ctx.hosts_ready())
+
+    def test_deletions_come_first_one_at_a_time(self):
+        ctx = self.context()
+        deploy.apply(ctx, actions(plan.DELETE, KINDS)
+                     + actions(plan.CREATE, ('domain',)))
+        self.assertEqual(
+            [(name, plan.DELETE) for name in reversed(KINDS)]
+            + [('domain', plan.CREATE)], self.log)
+
+    def test_a_failed_hypervisor_step_stops_moves_and_is_raised(self):
+        seen = []
+
+        class Waiting(Kind):
+            def apply(self, ctx, hypervisor, actions):
+                seen.append(ctx.hosts_ready())
+
+        ctx = self.context(bmc=Kind('bmc', self.log, fail=True),
+                           **{'ironic-node': Waiting('ironic-node', [])})
+        err = self.assertRaises(RuntimeError, deploy.apply, ctx,
+                                actions(plan.CREATE, KINDS))
+        self.assertEqual('bmc failed', str(err))
+        self.assertEqual([False], seen)
+        self.assertNotIn('flavor', [name for name, _ in self.log])
