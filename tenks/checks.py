@@ -112,7 +112,7 @@ def bmc(node, answer, domain_running):
     """
     where = bmc_name(node)
     if answer not in ('on', 'off'):
-        return failed(node, 'bmc', '%s: %s' % (where, answer))
+        return failed(node, 'bmc', '%s: %s; %s' % (where, answer, FIX))
     if domain_running is not None and (answer == 'on') != domain_running:
         return failed(node, 'bmc', '%s says power %s but the domain is %s' % (
             where, answer, 'running' if domain_running else 'not running'))

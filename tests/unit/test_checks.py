@@ -169,8 +169,8 @@ class TestBMC(testtools.TestCase):
     def test_no_answer(self):
         result = checks.bmc(NODE, 'no answer in 60 s', False)
         self.assertFalse(result.ok)
-        self.assertEqual('IPMI BMC 127.0.0.1:6230: no answer in 60 s',
-                         result.detail)
+        self.assertEqual('IPMI BMC 127.0.0.1:6230: no answer in 60 s; '
+                         + checks.FIX, result.detail)
 
     def test_disagrees_with_domain(self):
         result = checks.bmc(NODE, 'off', True)
