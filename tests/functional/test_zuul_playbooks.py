@@ -22,9 +22,11 @@ import configparser
 import json
 import os
 import pathlib
+import secrets
 import shutil
 import subprocess
 import sys
+import time
 
 from testtools import content
 import yaml
@@ -78,6 +80,8 @@ class TestDeployJob(test_deploy.DeployTestCase):
         # The role writes tenks.conf where the base class wrote its own:
         # the same options, so that its sweep finds the same state.
         conf = read_conf(self.conf_file)
+        # A password of the job's, which the logs must not show either.
+        conf['ipmi']['password'] = secrets.token_urlsafe(12)
         src_dir = 'src/' + PROJECT
         return {
             'zuul': {
@@ -113,10 +117,14 @@ class TestDeployJob(test_deploy.DeployTestCase):
                        ANSIBLE_NOCOLOR='1')
         argv = [ANSIBLE_PLAYBOOK, '-i', 'localhost,', '-c', 'local',
                 '-e', '@' + extra_vars, str(PLAYBOOKS / name)]
+        started = time.monotonic()
         result = subprocess.run(argv, env=environ, capture_output=True,
                                 text=True, stdin=subprocess.DEVNULL)
-        self.addDetail(name, content.text_content(
-            result.stdout + result.stderr))
+        detail = name
+        while detail in self.getDetails():
+            detail += "'"   # post.yaml runs twice
+        self.addDetail(detail, content.text_content('%.1f s\n%s%s' % (
+            time.monotonic() - started, result.stdout, result.stderr)))
         if result.returncode:
             self.fail('%s failed (%d):\n%s\n%s' % (
                 name, result.returncode, result.stdout[-8000:],
@@ -140,6 +148,8 @@ class TestDeployJob(test_deploy.DeployTestCase):
         self.power(self.state()['nodes'][names[0]], 'on')
         self.wait_domstate(names[0], 'running')
         password = self.state()['credentials']['ipmi_password']
+        self.assertEqual(self.variables['tenks_conf']['ipmi']['password'],
+                         password)
 
         self.playbook('post.yaml')
         self.assert_collected(names)
@@ -178,8 +188,9 @@ class TestDeployJob(test_deploy.DeployTestCase):
 
         self.assertEqual(self.variables['tenks_cluster'],
                          yaml.safe_load(read('cluster.yaml')))
-        self.assertIn('state_dir = %s/state' % self.workdir,
-                      read('tenks.conf'))
+        conf = read('tenks.conf')
+        self.assertIn('state_dir = %s/state' % self.workdir, conf)
+        self.assertIn('password = ********', conf)
         state = json.loads(read('state.json'))
         self.assertEqual(names, sorted(state['nodes']))
         self.assertEqual('********', state['credentials']['ipmi_password'])
