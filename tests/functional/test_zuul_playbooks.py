@@ -201,7 +201,11 @@ class TestDeployJob(test_deploy.DeployTestCase):
             self.assertIn('<name>%s</name>' % name,
                           read('libvirt', name + '.xml'))
         self.assertIn('qemu-system', read('libvirt', names[0] + '.log'))
-        self.assertTrue(os.listdir(os.path.join(self.logs, 'tenks-logs')))
+        # The BMC emulator's log, and the console of the node that ran.
+        self.assertIn('Started vBMC instance for domain %s' % names[0],
+                      read('tenks-logs', 'vbmcd.log'))
+        self.assertTrue(os.path.exists(os.path.join(
+            self.logs, 'tenks-logs', 'console', names[0] + '.log')))
         self.assertIn(self.bridge_prefix, read('host', 'ovs-vsctl-show.txt'))
         self.assertIn(self.source_bridge, read('host', 'ip-link.txt'))
         self.assertIn(names[0], read('host', 'virsh-list.txt'))
