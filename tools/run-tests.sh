@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up this host and run every Tenks test: pep8, unit and functional.
+# Set up this host and run every Tenks test: pep8, unit, Zuul configuration
+# and playbooks, and functional.
 #
 # Usage (as root, from anywhere): tools/run-tests.sh [TOX ENVS]
 # Prints one closing line "tests: N passed, N failed, N skipped" and exits
@@ -8,7 +9,7 @@
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
-ENVS=${1:-pep8,py3,functional}
+ENVS=${1:-pep8,py3,zuul,functional}
 BOOTSTRAP=${TENKS_BOOTSTRAP_VENV:-$PWD/.tox/bootstrap}
 
 tools/setup-host.sh || exit 1
@@ -29,15 +30,16 @@ fi
 "$BOOTSTRAP/bin/tox" -e "$ENVS"
 status=$?
 
-# stestr's totals of the unit and functional runs, as one closing line.
+# stestr's totals of the unit, Zuul and functional runs, as one closing line.
 stestr=""
-for candidate in .tox/py3/bin/stestr .tox/functional/bin/stestr; do
+for candidate in .tox/py3/bin/stestr .tox/functional/bin/stestr \
+        .tox/zuul/bin/stestr; do
     if [ -x "$candidate" ]; then stestr=$candidate; break; fi
 done
 total() {
     local field=$1 sum=0 repo n
     # stestr keeps a run's results in <repo>/.stestr.
-    for repo in . .stestr-functional; do
+    for repo in . .stestr-zuul .stestr-functional; do
         if [ -z "$stestr" ] || [ ! -d "$repo/.stestr" ]; then continue; fi
         n=$("$stestr" --repo-url "$repo" last 2>/dev/null \
             | sed -n "s/^ - $field: \([0-9]*\).*/\1/p")
