@@ -18,9 +18,11 @@ import os
 from cliff import command
 from cliff import lister
 
+from tenks import checks
 from tenks import config
 from tenks import deploy
 from tenks import inventory
+from tenks import verify
 
 LOG = logging.getLogger(__name__)
 
@@ -114,8 +116,8 @@ class Teardown(Deploy):
         return parser
 
 
-class List(lister.Lister):
-    """List the nodes of a cluster with their hardware, BMC and wiring."""
+class _StateCommand(lister.Lister):
+    """A command reading the state file an optional cluster file names."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -125,10 +127,52 @@ class List(lister.Lister):
                                  'tenks.conf\'s state file otherwise.')
         return parser
 
-    def take_action(self, parsed_args):
+    def state_file(self, parsed_args):
         if parsed_args.cluster_file:
-            path = config.load(parsed_args.cluster_file,
+            return config.load(parsed_args.cluster_file,
                                self.app.conf).state_file_path
-        else:
-            path = config.default_state_file(self.app.conf)
-        return inventory.COLUMNS, inventory.rows(path, self.app.conf)
+        return config.default_state_file(self.app.conf)
+
+
+class List(_StateCommand):
+    """List the nodes of a cluster with their hardware, BMC and wiring."""
+
+    def take_action(self, parsed_args):
+        return inventory.COLUMNS, inventory.rows(self.state_file(parsed_args),
+                                                 self.app.conf)
+
+
+class Verify(_StateCommand):
+    """Check each node against the state: domain, wiring, BMC, Ironic."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            '--power', action='store_true',
+            help='Also power each node off and on (or on and off) through '
+                 'its BMC; its power state is restored.')
+        parser.add_argument(
+            '--pxe', action='store_true',
+            help='Also power each node on through its BMC and wait for a '
+                 'DHCP DISCOVER from its PXE NIC on its bridge; its power '
+                 'state is restored.')
+        parser.add_argument(
+            '--node', action='append', metavar='NAME', dest='nodes',
+            help='Check only this node (repeatable).')
+        return parser
+
+    def take_action(self, parsed_args):
+        results = verify.verify(self.app.conf, self.state_file(parsed_args),
+                                power=parsed_args.power, pxe=parsed_args.pxe,
+                                nodes=parsed_args.nodes)
+        self.failure = checks.summary(results)
+        return (('Node', 'Check', 'OK', 'Detail'),
+                [tuple(result) for result in results])
+
+    def run(self, parsed_args):
+        self.failure = None
+        code = super().run(parsed_args)
+        if self.failure:
+            self.app.stderr.write(self.failure + '\n')
+            return 1
+        return code

@@ -63,14 +63,15 @@ def node_fields(node, ironic_settings, credentials, cluster_id, images,
 
 
 def _driver_info(node, settings, credentials, images, redfish_ca):
-    info = _bmc_info(node, credentials, redfish_ca)
+    info = bmc_info(node, credentials, redfish_ca)
     for key in ('deploy_kernel', 'deploy_ramdisk'):
         if settings.get(key):
             info[key] = images.get(settings[key], settings[key])
     return info
 
 
-def _bmc_info(node, credentials, redfish_ca):
+def bmc_info(node, credentials, redfish_ca):
+    """The driver_info saying how Ironic reaches the node's BMC."""
     bmc = node['bmc']
     if bmc['driver'] == 'ipmi':
         return {'ipmi_address': bmc['address'], 'ipmi_port': bmc['port'],
