@@ -21,11 +21,13 @@ everything it writes kept under one work directory::
     standalone_ironic.py stop   --workdir DIR [--purge]
 
 Without ``--keystone`` Ironic takes requests unauthenticated (noauth). With
-it, a real Keystone (tools/standalone_keystone.py, in DIR/keystone) runs
-beside it, Ironic validates tokens with it, and the cloud is password-auth.
+it, a real Keystone (served by tools/serve_keystone.py, files in
+DIR/keystone) runs beside it, Ironic validates tokens with it, and the
+cloud is password-auth.
 
 Clients then use ``OS_CLIENT_CONFIG_FILE=DIR/clouds.yaml`` and
-``OS_CLOUD=tenks-standalone``.  Also importable: ``StandaloneIronic``.
+``OS_CLOUD=tenks-standalone``.  Also importable: ``StandaloneIronic``,
+``StandaloneKeystone``.
 """
 
 import argparse
@@ -209,6 +211,13 @@ def terminate(pid, timeout):
     raise StandaloneIronicError('PID %d would not exit' % pid)
 
 
+def _open_private(path):
+    """Open path for writing, readable by us alone: it may hold passwords."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, 'w')
+
+
 def http_ok(url):
     """Whether url answers 200 right now."""
     # No proxy: a proxy from the environment cannot reach our loopback.
@@ -289,11 +298,11 @@ class StandaloneKeystone:
                 'user_domain_name': 'Default', 'project_name': 'service',
                 'project_domain_name': 'Default'}
 
-    def _manage(self, *args):
+    def _manage(self, *args, env=None):
         command = [find_executable('keystone-manage'),
                    '--config-file', str(self.config_file)] + list(args)
         result = subprocess.run(command, capture_output=True, text=True,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, env=env)
         if result.returncode:
             raise StandaloneIronicError(
                 'keystone-manage %s failed (%d):\n%s%s' % (
@@ -306,23 +315,25 @@ class StandaloneKeystone:
         parser.read_dict(self.keystone_config())
         with open(self.config_file, 'w') as f:
             parser.write(f)
-        # Each is safe to repeat on an existing work dir: keys and data
-        # are kept, the admin password is reset.
         # Key files are made owned by whoever will serve Keystone: us.
         owner = ['--keystone-user', pwd.getpwuid(os.getuid()).pw_name,
                  '--keystone-group', grp.getgrgid(os.getgid()).gr_name]
+        # Each is safe to repeat on an existing work dir: keys and data
+        # are kept, the admin password is reset.
         self._manage('fernet_setup', *owner)
         self._manage('credential_setup', *owner)
         self._manage('db_sync')
-        self._manage('bootstrap', '--bootstrap-password', self.admin_password,
-                     '--bootstrap-username', 'admin',
+        # The password through the environment: not shown by ps, and
+        # never taken for an option when it starts with '-'.
+        env = dict(os.environ, OS_BOOTSTRAP_PASSWORD=self.admin_password)
+        self._manage('bootstrap', '--bootstrap-username', 'admin',
                      '--bootstrap-project-name', 'admin',
                      '--bootstrap-role-name', 'admin',
                      '--bootstrap-service-name', 'keystone',
                      '--bootstrap-region-id', REGION,
                      '--bootstrap-admin-url', self.auth_url,
                      '--bootstrap-internal-url', self.auth_url,
-                     '--bootstrap-public-url', self.auth_url)
+                     '--bootstrap-public-url', self.auth_url, env=env)
 
     def start(self, timeout=60):
         """Configure, bootstrap and serve Keystone; return the PID."""
@@ -493,9 +504,9 @@ class StandaloneIronic:
             (self.workdir / sub).mkdir(parents=True, exist_ok=True)
         parser = configparser.ConfigParser(interpolation=None)
         parser.read_dict(self.ironic_config())
-        with open(self.config_file, 'w') as f:
+        with _open_private(self.config_file) as f:
             parser.write(f)
-        with open(self.clouds_yaml, 'w') as f:
+        with _open_private(self.clouds_yaml) as f:
             yaml.safe_dump(self.clouds_config(), f, default_flow_style=False)
 
     def _run_dbsync(self):
