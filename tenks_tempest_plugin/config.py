@@ -37,10 +37,6 @@ opts = [
                      'the domain follow (each node is given back its power '
                      'state).'),
     cfg.BoolOpt('pxe', default=False,
-                help='Power every node on and wait for its DHCP request '
-                     'on its PXE bridge (slow under plain QEMU).'),
+                help='Power every node on through its BMC and wait for '
+                     'its PXE NIC\'s DHCP request on its bridge.'),
 ]
-
-
-def list_opts():
-    return [(group, opts)]
