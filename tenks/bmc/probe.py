@@ -59,8 +59,13 @@ class IPMI:
             raise exception.BMCError('no answer in %d s' % TIMEOUT)
         if result.returncode:
             lines = (result.stderr or result.stdout).strip().splitlines()
+            line = lines[-1] if lines else 'no output'
+            if 'session' in line:
+                # ipmitool says the same whether nothing answered or the
+                # BMC refused the credentials.
+                line += ' (no BMC answering, or credentials refused)'
             raise exception.BMCError('ipmitool %s failed: %s' % (
-                ' '.join(args), lines[-1] if lines else 'no output'))
+                ' '.join(args), line))
         return result.stdout
 
     def power_state(self):
