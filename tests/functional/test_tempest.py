@@ -92,8 +92,12 @@ class TestTempestPlugin(test_ironic.IronicTestCase):
 
     def tempest_workspace(self):
         workspace = os.path.join(self.workdir, 'tempest')
-        # Registered in a file of the test's own, not ~/.tempest.
-        base.run([TEMPEST, 'init', '--workspace-path',
+        # Its own (empty) global config dir and workspace registry: else
+        # tempest init creates ~/.tempest/etc and writes ~/.tempest.
+        config_dir = os.path.join(self.workdir, 'tempest-etc')
+        os.mkdir(config_dir)
+        base.run([TEMPEST, 'init', '--config-dir', config_dir,
+                  '--workspace-path',
                   os.path.join(self.workdir, 'workspaces.yaml'), workspace])
         return workspace
 
