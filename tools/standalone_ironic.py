@@ -13,29 +13,39 @@
 
 """Run a throwaway standalone Ironic for development and functional tests.
 
-One all-in-one ``ironic`` process (API and conductor, no RPC bus, no
-Keystone, SQLite), everything it writes kept under one work directory::
+One all-in-one ``ironic`` process (API and conductor, no RPC bus, SQLite),
+everything it writes kept under one work directory::
 
-    standalone_ironic.py start  --workdir DIR [--port 6385]
+    standalone_ironic.py start  --workdir DIR [--port 6385] [--keystone]
     standalone_ironic.py status --workdir DIR
     standalone_ironic.py stop   --workdir DIR [--purge]
 
+Without ``--keystone`` Ironic takes requests unauthenticated (noauth). With
+it, a real Keystone (served by tools/serve_keystone.py, files in
+DIR/keystone) runs beside it, Ironic validates tokens with it, and the
+cloud is password-auth.
+
 Clients then use ``OS_CLIENT_CONFIG_FILE=DIR/clouds.yaml`` and
-``OS_CLOUD=tenks-standalone``.  Also importable: ``StandaloneIronic``.
+``OS_CLOUD=tenks-standalone``.  Also importable: ``StandaloneIronic``,
+``StandaloneKeystone``.
 """
 
 import argparse
 import configparser
 import copy
+import grp
 import os
 import pathlib
+import pwd
 import re
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 import yaml
@@ -43,6 +53,8 @@ import yaml
 CLOUD_NAME = 'tenks-standalone'
 DEFAULT_PORT = 6385
 HOST = '127.0.0.1'
+REGION = 'RegionOne'
+SERVE_KEYSTONE = pathlib.Path(__file__).with_name('serve_keystone.py')
 # ironic.conf apart from paths and port (see StandaloneIronic.ironic_config).
 IRONIC_SETTINGS = {
     'DEFAULT': {
@@ -163,12 +175,268 @@ def _wait_until(predicate, timeout, interval=0.2):
     return predicate()
 
 
+def spawn(command, log_file, cwd, env=None):
+    """Start a daemon logging to log_file; return its Popen."""
+    with open(log_file, 'ab') as log:
+        # Own session: it outlives the CLI that started it and the
+        # whole group (it may fork workers) can be stopped together.
+        return subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT, cwd=cwd, env=env,
+            start_new_session=True)
+
+
+def terminate(pid, timeout):
+    """SIGTERM pid and its workers, SIGKILL them if they linger."""
+    # We made it a session (so group) leader and its forked workers
+    # share its group; only if it somehow is not, signal the PID alone.
+    try:
+        group = pid if os.getpgid(pid) == pid else None
+    except ProcessLookupError:
+        return
+
+    def gone():
+        return not (_group_members(group) if group else _is_alive(pid))
+
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10)):
+        try:
+            if group:
+                os.killpg(group, sig)
+            else:
+                os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        if _wait_until(gone, wait):
+            return
+    raise StandaloneIronicError('PID %d would not exit' % pid)
+
+
+def _open_private(path):
+    """Open path for writing, readable by us alone: it may hold passwords."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, 'w')
+
+
+def http_ok(url):
+    """Whether url answers 200 right now."""
+    # No proxy: a proxy from the environment cannot reach our loopback.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+class StandaloneKeystone:
+    """A throwaway Keystone (SQLite, fernet) served by cheroot from workdir.
+
+    Bootstrapped with an ``admin`` user (system and ``admin`` project
+    admin), plus an ``ironic`` service user in the ``service`` project and
+    the ``baremetal`` service in the catalogue once Ironic's endpoint is
+    known.  Passwords are new on every start: bootstrap and
+    ``register_ironic`` reset them, and clouds.yaml is written afresh.
+    """
+
+    def __init__(self, workdir, port):
+        self.workdir = pathlib.Path(workdir).absolute()
+        self.port = int(port)
+        self.admin_password = secrets.token_urlsafe(16)
+        self.ironic_password = secrets.token_urlsafe(16)
+        self._proc = None
+
+    @property
+    def endpoint(self):
+        return 'http://%s:%d' % (HOST, self.port)
+
+    @property
+    def auth_url(self):
+        return self.endpoint + '/v3'
+
+    @property
+    def config_file(self):
+        return self.workdir / 'keystone.conf'
+
+    @property
+    def log_file(self):
+        return self.workdir / 'keystone.log'
+
+    @property
+    def pid_file(self):
+        return self.workdir / 'keystone.pid'
+
+    def keystone_config(self):
+        work = str(self.workdir)
+        return {
+            'DEFAULT': {'log_file': str(self.log_file),
+                        'use_stderr': 'false'},
+            'database': {'connection': 'sqlite:///%s/keystone.sqlite' % work},
+            'token': {'provider': 'fernet'},
+            # Defaults are under /etc/keystone: keep every key in workdir.
+            'fernet_tokens': {'key_repository': work + '/fernet-keys'},
+            'fernet_receipts': {'key_repository': work + '/fernet-keys'},
+            'credential': {'key_repository': work + '/credential-keys'},
+        }
+
+    def admin_auth(self):
+        """Password auth of the bootstrap admin, system-scoped.
+
+        System scope, as DevStack's ``devstack-system-admin``: Ironic's
+        default policy lets a system admin manage every node, while a
+        project admin only sees nodes its project owns.
+        """
+        return {'auth_url': self.auth_url, 'username': 'admin',
+                'password': self.admin_password,
+                'user_domain_name': 'Default', 'system_scope': 'all'}
+
+    def authtoken_config(self):
+        """Ironic's [keystone_authtoken]: validate tokens as ``ironic``."""
+        return {'auth_type': 'password', 'auth_url': self.auth_url,
+                'www_authenticate_uri': self.auth_url,
+                'username': 'ironic', 'password': self.ironic_password,
+                'user_domain_name': 'Default', 'project_name': 'service',
+                'project_domain_name': 'Default'}
+
+    def _manage(self, *args, env=None):
+        command = [find_executable('keystone-manage'),
+                   '--config-file', str(self.config_file)] + list(args)
+        result = subprocess.run(command, capture_output=True, text=True,
+                                stdin=subprocess.DEVNULL, env=env)
+        if result.returncode:
+            raise StandaloneIronicError(
+                'keystone-manage %s failed (%d):\n%s%s' % (
+                    args[0], result.returncode, result.stdout,
+                    result.stderr))
+
+    def _prepare(self):
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read_dict(self.keystone_config())
+        with open(self.config_file, 'w') as f:
+            parser.write(f)
+        # Key files are made owned by whoever will serve Keystone: us.
+        owner = ['--keystone-user', pwd.getpwuid(os.getuid()).pw_name,
+                 '--keystone-group', grp.getgrgid(os.getgid()).gr_name]
+        # Each is safe to repeat on an existing work dir: keys and data
+        # are kept, the admin password is reset.
+        self._manage('fernet_setup', *owner)
+        self._manage('credential_setup', *owner)
+        self._manage('db_sync')
+        # The password through the environment: not shown by ps, and
+        # never taken for an option when it starts with '-'.
+        env = dict(os.environ, OS_BOOTSTRAP_PASSWORD=self.admin_password)
+        self._manage('bootstrap', '--bootstrap-username', 'admin',
+                     '--bootstrap-project-name', 'admin',
+                     '--bootstrap-role-name', 'admin',
+                     '--bootstrap-service-name', 'keystone',
+                     '--bootstrap-region-id', REGION,
+                     '--bootstrap-admin-url', self.auth_url,
+                     '--bootstrap-internal-url', self.auth_url,
+                     '--bootstrap-public-url', self.auth_url, env=env)
+
+    def start(self, timeout=60):
+        """Configure, bootstrap and serve Keystone; return the PID."""
+        running = self.pid()
+        if running:
+            raise StandaloneIronicError(
+                'Keystone is already running from %s (PID %d)'
+                % (self.workdir, running))
+        if port_in_use(self.port):
+            raise StandaloneIronicError(
+                'Port %s:%d is already in use' % (HOST, self.port))
+        self._prepare()
+        self._proc = spawn([sys.executable, str(SERVE_KEYSTONE), HOST,
+                            str(self.port), str(self.config_file)],
+                           self.log_file, self.workdir)
+        self.pid_file.write_text('%d\n' % self._proc.pid)
+        _wait_until(lambda: self.api_answers() or self._proc.poll()
+                    is not None, timeout, interval=0.5)
+        if not self.api_answers():
+            self.stop()
+            raise StandaloneIronicError(
+                'Keystone did not answer on %s (waited up to %d s); see %s'
+                % (self.auth_url, timeout, self.log_file))
+        return self._proc.pid
+
+    def register_ironic(self, endpoint):
+        """Create Ironic's service user and its catalogue entry."""
+        import openstack.config
+        import openstack.connection
+        # Not from clouds.yaml or OS_* variables: they may name another.
+        region = openstack.config.get_cloud_region(
+            load_yaml_config=False, load_envvars=False,
+            auth_type='password', auth=self.admin_auth(),
+            region_name=REGION)
+        conn = openstack.connection.Connection(config=region)
+        try:
+            identity = conn.identity
+            project = (identity.find_project('service', domain_id='default')
+                       or identity.create_project(name='service',
+                                                  domain_id='default'))
+            user = identity.find_user('ironic', domain_id='default')
+            if user:
+                identity.update_user(user, password=self.ironic_password)
+            else:
+                user = identity.create_user(
+                    name='ironic', domain_id='default',
+                    password=self.ironic_password,
+                    default_project_id=project.id)
+            # All keystonemiddleware needs to validate users' tokens.
+            identity.assign_project_role_to_user(
+                project, user, identity.find_role('service'))
+            self._catalogue_baremetal(identity, endpoint)
+        finally:
+            conn.close()
+
+    def _catalogue_baremetal(self, identity, endpoint):
+        service = identity.find_service('ironic')
+        if service is None:
+            service = identity.create_service(name='ironic',
+                                              type='baremetal')
+        for old in identity.endpoints(service_id=service.id):
+            identity.delete_endpoint(old)
+        for interface in ('public', 'internal', 'admin'):
+            identity.create_endpoint(service_id=service.id, url=endpoint,
+                                     interface=interface, region_id=REGION)
+
+    def api_answers(self):
+        return http_ok(self.auth_url)
+
+    def pid(self):
+        """Return the PID of our running Keystone server, or None."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+        cmdline = _cmdline(pid)
+        if not _is_alive(pid) or str(self.config_file) not in cmdline:
+            return None
+        return pid
+
+    def stop(self, timeout=30):
+        """Stop our Keystone (if running); return whether it was running."""
+        if self._proc is not None and self._proc.poll() is None:
+            pid = self._proc.pid
+        else:
+            pid = self.pid()
+        if pid:
+            terminate(pid, timeout)
+        if self._proc is not None:
+            self._proc.wait()
+            self._proc = None
+        self.pid_file.unlink(missing_ok=True)
+        return pid is not None
+
+
 class StandaloneIronic:
     """One throwaway all-in-one Ironic whose files all live in workdir."""
 
-    def __init__(self, workdir, port=DEFAULT_PORT):
+    def __init__(self, workdir, port=DEFAULT_PORT, keystone=None):
         self.workdir = pathlib.Path(workdir).absolute()
         self.port = int(port)
+        # A StandaloneKeystone to authenticate with, or None for noauth.
+        self.keystone = keystone
         self._proc = None  # Set when this object started the process.
 
     @property
@@ -211,14 +479,23 @@ class StandaloneIronic:
         conf['deploy'] = {'http_root': work + '/httpboot',
                           'http_url': 'http://%s:8080' % HOST}
         conf['oslo_concurrency'] = {'lock_path': work + '/locks'}
+        if self.keystone:
+            conf['DEFAULT']['auth_strategy'] = 'keystone'
+            conf['keystone_authtoken'] = self.keystone.authtoken_config()
         return conf
 
     def clouds_config(self):
-        cloud = {
-            'auth_type': 'none',
-            'endpoint': self.endpoint,
-            'baremetal_endpoint_override': self.endpoint,
-        }
+        if self.keystone:
+            # The endpoint comes from Keystone's catalogue.
+            cloud = {'auth_type': 'password',
+                     'auth': self.keystone.admin_auth(),
+                     'region_name': REGION}
+        else:
+            cloud = {
+                'auth_type': 'none',
+                'endpoint': self.endpoint,
+                'baremetal_endpoint_override': self.endpoint,
+            }
         return {'clouds': {CLOUD_NAME: cloud}}
 
     def write_config(self):
@@ -227,9 +504,9 @@ class StandaloneIronic:
             (self.workdir / sub).mkdir(parents=True, exist_ok=True)
         parser = configparser.ConfigParser(interpolation=None)
         parser.read_dict(self.ironic_config())
-        with open(self.config_file, 'w') as f:
+        with _open_private(self.config_file) as f:
             parser.write(f)
-        with open(self.clouds_yaml, 'w') as f:
+        with _open_private(self.clouds_yaml) as f:
             yaml.safe_dump(self.clouds_config(), f, default_flow_style=False)
 
     def _run_dbsync(self):
@@ -246,26 +523,14 @@ class StandaloneIronic:
                     result.returncode, result.stdout, result.stderr))
 
     def _spawn(self):
-        command = [find_executable('ironic'),
-                   '--config-file', str(self.config_file)]
-        with open(self.log_file, 'ab') as log:
-            # Own session: it outlives the CLI that started it and the
-            # whole group (it forks a worker) can be stopped together.
-            self._proc = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, cwd=self.workdir,
-                start_new_session=True)
+        self._proc = spawn([find_executable('ironic'),
+                            '--config-file', str(self.config_file)],
+                           self.log_file, self.workdir)
         self.pid_file.write_text('%d\n' % self._proc.pid)
         return self._proc.pid
 
     def api_answers(self):
-        # No proxy: a proxy from the environment cannot reach our loopback.
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        try:
-            with opener.open(self.endpoint + '/v1', timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
+        return http_ok(self.endpoint + '/v1')
 
     def _log_since(self, offset):
         try:
@@ -286,8 +551,15 @@ class StandaloneIronic:
         if port_in_use(self.port):
             raise StandaloneIronicError(
                 'Port %s:%d is already in use' % (HOST, self.port))
-        self.write_config()
-        self._run_dbsync()
+        try:
+            if self.keystone:
+                self.keystone.start(timeout)
+                self.keystone.register_ironic(self.endpoint)
+            self.write_config()
+            self._run_dbsync()
+        except Exception:
+            self.stop()
+            raise
         log_offset = self._log_size()
         pid = self._spawn()
         _wait_until(lambda: self.api_answers() or self._failed(log_offset),
@@ -347,53 +619,50 @@ class StandaloneIronic:
         else:
             pid = self.pid()
         if pid:
-            self._terminate(pid, timeout)
+            terminate(pid, timeout)
         if self._proc is not None:
             self._proc.wait()  # Reap our child so that no zombie stays.
             self._proc = None
         self.pid_file.unlink(missing_ok=True)
+        if self.keystone:
+            self.keystone.stop(timeout)
         if purge:
             shutil.rmtree(self.workdir, ignore_errors=True)
         return pid is not None
 
-    def _terminate(self, pid, timeout):
-        """SIGTERM pid and its workers, SIGKILL them if they linger."""
-        # We made it a session (so group) leader and its forked workers
-        # share its group; only if it somehow is not, signal the PID alone.
-        try:
-            group = pid if os.getpgid(pid) == pid else None
-        except ProcessLookupError:
-            return
-
-        def gone():
-            return not (_group_members(group) if group else _is_alive(pid))
-
-        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10)):
-            try:
-                if group:
-                    os.killpg(group, sig)
-                else:
-                    os.kill(pid, sig)
-            except ProcessLookupError:
-                return
-            if _wait_until(gone, wait):
-                return
-        raise StandaloneIronicError('PID %d would not exit' % pid)
-
     def status(self):
         pid = self.pid()
-        return {'running': pid is not None, 'pid': pid,
-                'endpoint': self.endpoint,
-                'api_answers': bool(pid) and self.api_answers(),
-                'clouds_yaml': str(self.clouds_yaml),
-                'log_file': str(self.log_file)}
+        status = {'running': pid is not None, 'pid': pid,
+                  'endpoint': self.endpoint,
+                  'api_answers': bool(pid) and self.api_answers(),
+                  'clouds_yaml': str(self.clouds_yaml),
+                  'log_file': str(self.log_file)}
+        if self.keystone:
+            status.update(keystone_pid=self.keystone.pid(),
+                          keystone_auth_url=self.keystone.auth_url)
+        return status
+
+
+def _read_config(workdir):
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(pathlib.Path(workdir) / 'ironic.conf')
+    return parser
 
 
 def _port_from_config(workdir):
     """Return the port a previous start wrote, so stop/status need none."""
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(pathlib.Path(workdir) / 'ironic.conf')
-    return parser.getint('api', 'port', fallback=DEFAULT_PORT)
+    return _read_config(workdir).getint('api', 'port',
+                                        fallback=DEFAULT_PORT)
+
+
+def _keystone_from_config(workdir):
+    """The Keystone a previous start ran beside Ironic, or None."""
+    parser = _read_config(workdir)
+    if parser.get('DEFAULT', 'auth_strategy', fallback='') != 'keystone':
+        return None
+    port = urllib.parse.urlsplit(
+        parser.get('keystone_authtoken', 'auth_url')).port
+    return StandaloneKeystone(pathlib.Path(workdir) / 'keystone', port)
 
 
 def parse_args(argv):
@@ -404,6 +673,9 @@ def parse_args(argv):
     parser.add_argument('--port', type=int,
                         help='API port on %s (start only; default %d, '
                              '0 picks a free one).' % (HOST, DEFAULT_PORT))
+    parser.add_argument('--keystone', action='store_true',
+                        help='start: run Keystone beside Ironic (on a free '
+                             'port) and make Ironic authenticate with it.')
     parser.add_argument('--purge', action='store_true',
                         help='stop: also remove the work directory.')
     parser.add_argument('--timeout', type=int, default=60,
@@ -418,7 +690,14 @@ def main(argv=None):
         port = _port_from_config(args.workdir)
     elif port == 0:
         port = find_free_port()
-    ironic = StandaloneIronic(args.workdir, port)
+    if args.action == 'start':
+        keystone = None
+        if args.keystone:
+            keystone = StandaloneKeystone(
+                pathlib.Path(args.workdir) / 'keystone', find_free_port())
+    else:
+        keystone = _keystone_from_config(args.workdir)
+    ironic = StandaloneIronic(args.workdir, port, keystone)
     try:
         if args.action == 'start':
             pid = ironic.start(timeout=args.timeout)

@@ -46,16 +46,23 @@ def _node_type(*physnets):
 class IronicTestCase(test_deploy.DeployTestCase):
     """A test with its own standalone Ironic, stopped whatever happens."""
 
+    # Whether Ironic runs behind a Keystone of its own (keystone auth).
+    with_keystone = False
+
     def setUp(self):
         super().setUp()
         tool = _load_tool()
         ironic_dir = os.path.join(self.workdir, 'ironic')
-        self.ironic = tool.StandaloneIronic(ironic_dir, tool.find_free_port())
+        keystone = None
+        if self.with_keystone:
+            keystone = tool.StandaloneKeystone(
+                os.path.join(ironic_dir, 'keystone'), tool.find_free_port())
+        self.ironic = tool.StandaloneIronic(ironic_dir, tool.find_free_port(),
+                                            keystone)
         self.addCleanup(self.ironic.stop)
+        # Registered first: a failed start is explained by these logs.
+        self.addOnException(self.attach_service_logs)
         self.ironic.start()
-        self.addOnException(lambda exc_info: self.addDetail(
-            'ironic-log', content.content_from_file(
-                str(self.ironic.log_file), buffer_now=True)))
         self.clouds = self._clouds_with_unreachable_one()
         self.useFixture(fixtures.EnvironmentVariable(
             'OS_CLIENT_CONFIG_FILE', self.clouds))
@@ -63,6 +70,15 @@ class IronicTestCase(test_deploy.DeployTestCase):
             'OS_CLOUD', self.ironic.cloud_name))
         self.linux_bridge(self.source_prefix + 'lb')
         self.ovs_bridge(self.source_prefix + 'ov')
+
+    def attach_service_logs(self, exc_info):
+        logs = [('ironic-log', self.ironic.log_file)]
+        if self.ironic.keystone:
+            logs.append(('keystone-log', self.ironic.keystone.log_file))
+        for name, path in logs:
+            if path.exists():
+                self.addDetail(name, content.content_from_file(
+                    str(path), buffer_now=True))
 
     def _clouds_with_unreachable_one(self):
         with open(self.ironic.clouds_yaml) as stream:
