@@ -129,20 +129,35 @@ class Emulator:
 
 
 class Signals:
-    """What the signals asked for, acted upon between two ticks."""
+    """What the signals asked for, acted upon by the main loop.
 
-    def __init__(self):
+    waker is a socket pyghmi's I/O thread watches: a datagram to it ends
+    the main loop's wait at once, rather than at the end of a tick.
+    """
+
+    def __init__(self, waker):
         self.reload = False
         self.stop = False
+        self.waker = waker
         signal.signal(signal.SIGHUP, self._reload)
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
 
     def _reload(self, signum, frame):
         self.reload = True
+        self._wake()
 
     def _stop(self, signum, frame):
         self.stop = True
+        self._wake()
+
+    def _wake(self):
+        try:
+            # pyghmi ignores datagrams this short; it only wakes up.
+            self.waker.sendto(b'\x01', (ipmi_session.myself,
+                                        self.waker.getsockname()[1]))
+        except OSError:
+            pass    # then the tick ends the wait
 
 
 def serve(emulator, signals):
@@ -164,10 +179,9 @@ def main(argv=None):
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
                         format='%(asctime)s %(process)d %(levelname)s '
                                '%(name)s: %(message)s')
-    signals = Signals()
     # pyghmi wakes its I/O thread through the first socket it made; one
     # that no BMC owns stays open however BMCs come and go.
-    ipmi_session.Session._assignsocket()
+    signals = Signals(ipmi_session.Session._assignsocket())
     emulator = Emulator(args.config, args.status, ipmi_domain.Connections())
     LOG.info('Started')
     emulator.load()
