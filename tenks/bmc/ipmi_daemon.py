@@ -19,6 +19,7 @@ sends SIGHUP and waits for the emulator's status to name the new
 configuration.
 """
 
+import itertools
 import json
 import os
 import time
@@ -102,14 +103,15 @@ class Daemon:
     def _wait_for(self, text, timeout, what, loads=0):
         digest = ipmi_config.digest(text)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            pid = self.pid()
+        for attempt in itertools.count(1):
             status = self._status()
-            if pid and status.get('pid') == pid and \
-                    status.get('config_digest') == digest and \
-                    status.get('loads', 0) > loads:
+            if status.get('config_digest') == digest and \
+                    status.get('loads', 0) > loads and \
+                    status.get('pid') == self.pid():
                 return self._check(status)
-            if not pid:
+            # Whether it died, only now and then: each look is a command.
+            if time.monotonic() > deadline or (
+                    attempt % 5 == 0 and not self.pid()):
                 break
             time.sleep(0.1)
         raise exception.BMCError(

@@ -166,7 +166,11 @@ def serve(emulator, signals):
             signals.reload = False
             LOG.info('Reloading %s', emulator.config_file)
             emulator.load()
-        ipmi_session.Session.wait_for_rsp(timeout=TICK)
+        try:
+            ipmi_session.Session.wait_for_rsp(timeout=TICK)
+        except Exception:
+            # One client's bad packet must not silence every BMC here.
+            LOG.exception('Unexpected error serving IPMI')
 
 
 def main(argv=None):
