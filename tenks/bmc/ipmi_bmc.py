@@ -19,6 +19,7 @@ its one I/O thread, and the requests are handled in the main thread.
 """
 
 import logging
+import time
 import uuid
 
 from pyghmi.ipmi import bmc
@@ -44,11 +45,16 @@ DEVICES = {selector: device for device, selector in SELECTORS.items()}
 class DomainBMC(bmc.Bmc):
     """A BMC answering for one libvirt domain."""
 
-    def __init__(self, name, settings, domain):
+    def __init__(self, name, settings, domain, sessions):
         super().__init__({settings['username']: settings['password']},
                          port=settings['port'], address=settings['address'])
         self.name = name
         self.domain = domain
+        self.sessions = sessions
+
+    def handle_raw_request(self, request, session):
+        self.sessions.touch(session, time.monotonic())
+        return super().handle_raw_request(request, session)
 
     def _busy_on_failure(self, what, action):
         try:

@@ -21,6 +21,7 @@ configuration.
 
 import itertools
 import json
+import logging
 import os
 import time
 
@@ -28,6 +29,7 @@ from tenks.bmc import ipmi_config
 from tenks.bmc import process
 from tenks import exception
 
+LOG = logging.getLogger(__name__)
 MODULE = 'tenks.bmc.ipmi_emulator'
 START_TIMEOUT = 30
 RELOAD_TIMEOUT = 30
@@ -85,22 +87,38 @@ class Daemon:
                          '--config', self.conf_file,
                          '--status', self.status_file],
                         self.pid_file, self.log_file)
-        self._wait_for(text, START_TIMEOUT, 'start serving')
+        status = self._wait_for(text, START_TIMEOUT)
+        if status is None:
+            raise exception.BMCError(
+                'tenks-ipmi emulator did not start serving; see %s on %s'
+                % (self.log_file, self.host.name))
+        self._check(status)
 
     def configure(self, bmcs):
         """Serve exactly bmcs ({name: settings}) from now on."""
         text = ipmi_config.render(bmcs)
         self.host.write_file(self.conf_file, text)
         pid = self.pid()
-        if pid:
-            status = self._status()
-            # Even an unchanged file is loaded again: BMCs that failed to
-            # start are retried.
-            loads = status.get('loads', 0) if status.get('pid') == pid else 0
-            self.host.kill([pid], 'HUP')
-            self._wait_for(text, RELOAD_TIMEOUT, 'reload', loads)
+        if not pid:
+            return
+        status = self._status()
+        # Even an unchanged file is loaded again: BMCs that failed to
+        # start are retried.
+        loads = status.get('loads', 0) if status.get('pid') == pid else 0
+        self.host.kill([pid], 'HUP')
+        status = self._wait_for(text, RELOAD_TIMEOUT, loads)
+        if status is None:
+            # Stuck (in a libvirt call, say) or dead: a new one reads the
+            # file, while its BMCs are silent a moment.
+            LOG.warning('tenks-ipmi emulator on %s did not reload in %d s '
+                        '(see %s); starting it again', self.host.name,
+                        RELOAD_TIMEOUT, self.log_file)
+            self.start()
+        else:
+            self._check(status)
 
-    def _wait_for(self, text, timeout, what, loads=0):
+    def _wait_for(self, text, timeout, loads=0):
+        """The emulator's status once it loaded text; None if it did not."""
         digest = ipmi_config.digest(text)
         deadline = time.monotonic() + timeout
         for attempt in itertools.count(1):
@@ -108,15 +126,12 @@ class Daemon:
             if status.get('config_digest') == digest and \
                     status.get('loads', 0) > loads and \
                     status.get('pid') == self.pid():
-                return self._check(status)
+                return status
             # Whether it died, only now and then: each look is a command.
             if time.monotonic() > deadline or (
                     attempt % 5 == 0 and not self.pid()):
-                break
+                return None
             time.sleep(0.1)
-        raise exception.BMCError(
-            'tenks-ipmi emulator did not %s; see %s on %s' % (
-                what, self.log_file, self.host.name))
 
     def _check(self, status):
         problems = ['%s: %s' % item for item in sorted(

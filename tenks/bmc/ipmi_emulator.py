@@ -17,30 +17,39 @@
 It serves every BMC listed in the configuration (see ipmi_config), each on
 its own address and port, through one libvirt connection. SIGHUP rereads
 the configuration: BMCs whose settings did not change keep their sockets
-and sessions. SIGTERM stops it. After every (re)load it writes a status
-file: its PID, its count of loads, the digest of the configuration it
-last read, the error that kept it from loading that (it serves on as
-before), the BMCs serving and those that failed to start, so whoever
-changed the configuration can tell when, and how, it took effect. Logs
-go to stderr.
+and sessions. SIGTERM stops it; SIGUSR1 logs every thread's stack. After
+every (re)load it writes a status file: its PID, its count of loads, the
+digest of the configuration it last read, the error that kept it from
+loading that (it serves on as before), the BMCs serving and those that
+failed to start, so whoever changed the configuration can tell when, and
+how, it took effect. Logs go to stderr.
 """
 
 import argparse
+import faulthandler
 import json
 import logging
 import os
 import signal
 import sys
+import time
 
 from pyghmi.ipmi.private import session as ipmi_session
 
 from tenks.bmc import ipmi_bmc
 from tenks.bmc import ipmi_config
 from tenks.bmc import ipmi_domain
+from tenks.bmc import ipmi_sessions
 
 LOG = logging.getLogger('tenks-ipmi')
 # How long the main loop waits for IPMI traffic before it looks at signals.
 TICK = 0.5
+# How often idle IPMI sessions are looked for.
+SWEEP_INTERVAL = 30
+# A main loop stuck this long (seconds) ends the emulator, its threads'
+# stacks in the log: Tenks then sees it dead and starts it again, where
+# a hung one would look alive and answer nothing.
+WATCHDOG = 60
 
 
 class Emulator:
@@ -50,6 +59,7 @@ class Emulator:
         self.config_file = config_file
         self.status_file = status_file
         self.connections = connections
+        self.sessions = ipmi_sessions.Sessions()
         self.bmcs = {}
         self.settings = {}
         self.failed = {}
@@ -87,7 +97,8 @@ class Emulator:
         domain = ipmi_domain.Domain(self.connections,
                                     settings['libvirt_uri'], name)
         try:
-            self.bmcs[name] = ipmi_bmc.DomainBMC(name, settings, domain)
+            self.bmcs[name] = ipmi_bmc.DomainBMC(name, settings, domain,
+                                                 self.sessions)
         except OSError as err:
             self.failed[name] = 'cannot listen on %s:%d: %s' % (
                 settings['address'], settings['port'], err.strerror or err)
@@ -161,11 +172,17 @@ class Signals:
 
 
 def serve(emulator, signals):
+    next_sweep = time.monotonic() + SWEEP_INTERVAL
     while not signals.stop:
+        faulthandler.dump_traceback_later(WATCHDOG, exit=True)
         if signals.reload:
             signals.reload = False
             LOG.info('Reloading %s', emulator.config_file)
             emulator.load()
+        if time.monotonic() > next_sweep:
+            next_sweep = time.monotonic() + SWEEP_INTERVAL
+            emulator.sessions.sweep(ipmi_session.Session.bmc_handlers,
+                                    time.monotonic())
         try:
             ipmi_session.Session.wait_for_rsp(timeout=TICK)
         except Exception:
@@ -180,6 +197,8 @@ def main(argv=None):
     parser.add_argument('--status', required=True)
     args = parser.parse_args(argv)
     os.umask(0o077)
+    # What every thread does, into the log, for whoever debugs a hang.
+    faulthandler.register(signal.SIGUSR1)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
                         format='%(asctime)s %(process)d %(levelname)s '
                                '%(name)s: %(message)s')
@@ -192,6 +211,7 @@ def main(argv=None):
     try:
         serve(emulator, signals)
     finally:
+        faulthandler.cancel_dump_traceback_later()
         emulator.close()
         LOG.info('Stopped')
 

@@ -21,6 +21,7 @@ import testtools
 from tenks.bmc import ipmi_bmc
 from tenks.bmc import ipmi_config
 from tenks.bmc import ipmi_domain
+from tenks.bmc import ipmi_sessions
 from tenks.bmc import tenks_ipmi
 from tenks import config
 from tenks import exception
@@ -438,3 +439,38 @@ class TestBmcEmulatorsOption(test_config.ConfigTestCase):
     def test_plugins_known_by_entry_point(self):
         self.assertEqual(('ipmi',),
                          config.emulator_drivers()['tenks-ipmi'])
+
+
+class FakeServerSession:
+
+    def __init__(self, bmc):
+        self.bmc = bmc
+
+
+class TestIdleSessions(testtools.TestCase):
+
+    def test_idle_sessions_forgotten(self):
+        server = object()
+        busy, idle, new = (FakeServerSession(server) for _ in range(3))
+        handlers = {'bmc-socket': {0: server},
+                    ('::1', 40001): {6230: busy, 6231: idle},
+                    ('::1', 40002): {6230: new}}
+        sessions = ipmi_sessions.Sessions(idle=60)
+        sessions.touch(busy, 100)
+        sessions.touch(idle, 30)
+        self.assertEqual(1, sessions.sweep(handlers, 100))
+        self.assertEqual({'bmc-socket': {0: server},
+                          ('::1', 40001): {6230: busy},
+                          ('::1', 40002): {6230: new}}, handlers)
+        # A session first met in a sweep has that long from then on.
+        self.assertEqual(0, sessions.sweep(handlers, 159))
+        self.assertEqual(2, sessions.sweep(handlers, 161))
+        self.assertEqual({'bmc-socket': {0: server}}, handlers)
+        self.assertEqual({}, sessions.seen)
+
+    def test_sessions_gone_with_their_bmc_are_forgotten(self):
+        session = FakeServerSession(object())
+        sessions = ipmi_sessions.Sessions()
+        sessions.touch(session, 10)
+        self.assertEqual(0, sessions.sweep({}, 20))
+        self.assertEqual({}, sessions.seen)
