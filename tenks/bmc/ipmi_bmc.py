@@ -15,10 +15,13 @@
 Chassis control and boot options map onto the domain as VirtualBMC maps
 them; a libvirt failure answers "node busy", which IPMI clients retry.
 Many of these share one process: pyghmi serves every BMC's socket from
-its one I/O thread, and the requests are handled in the main thread.
+its one I/O thread and opens sessions in the main thread, while requests
+are answered by worker threads, one request of a BMC at a time, so a slow
+libvirt call of one BMC never holds up the sessions of the others.
 """
 
 import logging
+import threading
 import time
 import uuid
 
@@ -45,16 +48,24 @@ DEVICES = {selector: device for device, selector in SELECTORS.items()}
 class DomainBMC(bmc.Bmc):
     """A BMC answering for one libvirt domain."""
 
-    def __init__(self, name, settings, domain, sessions):
+    def __init__(self, name, settings, domain, sessions, workers):
         super().__init__({settings['username']: settings['password']},
                          port=settings['port'], address=settings['address'])
         self.name = name
         self.domain = domain
         self.sessions = sessions
+        self.workers = workers
+        self._busy = threading.Lock()
 
     def handle_raw_request(self, request, session):
         self.sessions.touch(session, time.monotonic())
-        return super().handle_raw_request(request, session)
+        self.workers.submit(self._answer, request, session)
+
+    def _answer(self, request, session):
+        # A client waits for each answer before its next request; only a
+        # retransmission may come meanwhile, and it is answered after.
+        with self._busy:
+            super().handle_raw_request(request, session)
 
     def _busy_on_failure(self, what, action):
         try:

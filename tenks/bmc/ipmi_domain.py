@@ -19,6 +19,7 @@ them from.
 """
 
 import logging
+import threading
 import xml.etree.ElementTree as ET
 
 LOG = logging.getLogger(__name__)
@@ -28,25 +29,34 @@ BOOT_DEVICES = ('network', 'hd', 'cdrom')
 
 
 class Connections:
-    """Shared libvirt connections, by URI; libvirt_module for tests."""
+    """Shared libvirt connections, by URI; libvirt_module for tests.
+
+    Worker threads share them: libvirt's connections are thread-safe, and
+    a lock keeps two threads from opening one twice.
+    """
 
     def __init__(self, libvirt_module=None):
         if libvirt_module is None:
             import libvirt as libvirt_module
         self.libvirt = libvirt_module
         self._open = {}
+        self._lock = threading.Lock()
 
     def call(self, uri, function):
         """function(connection); again on a new one if that one died."""
-        conn = self._connection(uri)
+        with self._lock:
+            conn = self._connection(uri)
         try:
             return function(conn)
         except self.libvirt.libvirtError:
             if self._alive(conn):
                 raise
             LOG.warning('Connection to %s lost; reconnecting', uri)
-            self._drop(uri)
-            return function(self._connection(uri))
+            with self._lock:
+                if self._open.get(uri) is conn:
+                    self._drop(uri)
+                conn = self._connection(uri)
+            return function(conn)
 
     def _connection(self, uri):
         conn = self._open.get(uri)
@@ -71,8 +81,9 @@ class Connections:
             pass    # already gone with the daemon it talked to
 
     def close(self):
-        for uri in list(self._open):
-            self._drop(uri)
+        with self._lock:
+            for uri in list(self._open):
+                self._drop(uri)
 
 
 class Domain:

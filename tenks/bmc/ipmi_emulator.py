@@ -26,6 +26,7 @@ how, it took effect. Logs go to stderr.
 """
 
 import argparse
+import concurrent.futures
 import faulthandler
 import json
 import logging
@@ -44,6 +45,8 @@ from tenks.bmc import ipmi_sessions
 LOG = logging.getLogger('tenks-ipmi')
 # How long the main loop waits for IPMI traffic before it looks at signals.
 TICK = 0.5
+# Threads answering requests (libvirt calls) of all BMCs.
+WORKERS = 8
 # How often idle IPMI sessions are looked for.
 SWEEP_INTERVAL = 30
 # A main loop stuck this long (seconds) ends the emulator, its threads'
@@ -60,6 +63,8 @@ class Emulator:
         self.status_file = status_file
         self.connections = connections
         self.sessions = ipmi_sessions.Sessions()
+        self.workers = concurrent.futures.ThreadPoolExecutor(
+            WORKERS, thread_name_prefix='answer')
         self.bmcs = {}
         self.settings = {}
         self.failed = {}
@@ -97,8 +102,8 @@ class Emulator:
         domain = ipmi_domain.Domain(self.connections,
                                     settings['libvirt_uri'], name)
         try:
-            self.bmcs[name] = ipmi_bmc.DomainBMC(name, settings, domain,
-                                                 self.sessions)
+            self.bmcs[name] = ipmi_bmc.DomainBMC(
+                name, settings, domain, self.sessions, self.workers)
         except OSError as err:
             self.failed[name] = 'cannot listen on %s:%d: %s' % (
                 settings['address'], settings['port'], err.strerror or err)
@@ -136,6 +141,7 @@ class Emulator:
 
     def close(self):
         self.stop(sorted(self.bmcs))
+        self.workers.shutdown(cancel_futures=True)
         self.connections.close()
 
 

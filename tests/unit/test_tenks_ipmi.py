@@ -13,6 +13,7 @@
 """The tenks-ipmi emulator's pure parts: its file, reloads, boot flags."""
 
 import json
+import threading
 import xml.etree.ElementTree as ET
 
 import fixtures
@@ -297,6 +298,23 @@ class TestDomainBMC(testtools.TestCase):
         self.assertEqual(([1, 5, 0xe0, 0x08, 0, 0, 0], 0), self.get_boot())
         self.bmc.domain.device = None
         self.assertEqual(([1, 5, 0xe0, 0x00, 0, 0, 0], 0), self.get_boot())
+
+    def test_requests_answered_by_a_worker(self):
+        answered = []
+
+        class Workers:
+            def submit(self, function, *args):
+                answered.append(args[0]['command'])
+                function(*args)
+
+        self.bmc.workers = Workers()
+        self.bmc.sessions = ipmi_sessions.Sessions()
+        self.bmc._busy = threading.Lock()
+        self.bmc.handle_raw_request({'netfn': 0, 'command': 1, 'data': []},
+                                    self.session)
+        self.assertEqual([1], answered)
+        self.assertEqual([([0, 0, 0], 0)], self.session.responses)
+        self.assertEqual([self.session], list(self.bmc.sessions.seen))
 
     def test_power(self):
         self.assertEqual('off', self.bmc.get_power_state())
