@@ -23,6 +23,7 @@ import logging
 import os
 
 from oslo_config import types
+from stevedore import extension
 import yaml
 
 from tenks import exception
@@ -86,9 +87,6 @@ CPU_MODES = ('custom', 'host-model', 'host-passthrough', 'maximum')
 MAX_PREFIX = 63
 MAX_PORT = 65535
 _HOST_ADDRESS = types.HostAddress()
-# The BMC emulator serving each Ironic driver, as the original's
-# bmc_emulators maps them.
-BMC_EMULATORS = {'virtualbmc': 'ipmi', 'sushy-tools': 'redfish'}
 
 
 class _Loader(yaml.SafeLoader):
@@ -160,6 +158,7 @@ def parse(data, conf, source='<cluster>'):
         libvirt=_libvirt(top, conf),
         ipmi=_ipmi(top, conf),
         redfish=_redfish(top, conf),
+        bmc_emulators=_bmc_emulators(top),
         state_file_path=_state_file_path(top, conf),
         log_dir=top.get('log_directory', str, conf.log_dir),
         ironic=_ironic(top, conf),
@@ -453,11 +452,41 @@ def _ipmi(top, conf):
         password=top.get('ipmi_password', str, conf.ipmi.password))
 
 
+def _bmc_emulators(top):
+    """{driver: emulator name}, defaults filled in.
+
+    bmc_emulators maps emulator to driver, as the original Tenks did
+    (``virtualbmc: ipmi``), or driver to emulator (``ipmi: tenks-ipmi``).
+    """
+    given = top.child('bmc_emulators', {}).data
+    plugins = emulator_drivers()
+    chosen = {}
+    for key, value in given.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            top.fail('%r: %r does not name an emulator and a driver' % (
+                key, value), 'bmc_emulators')
+        driver, emulator = (key, value) if key in DRIVERS else (value, key)
+        if emulator not in plugins:
+            top.fail('%r is not a BMC emulator (%s)' % (
+                emulator, ', '.join(sorted(plugins))), 'bmc_emulators')
+        if driver not in plugins[emulator]:
+            top.fail('%s serves %s, not %r' % (
+                emulator, ', '.join(plugins[emulator]), driver),
+                'bmc_emulators')
+        if driver in chosen:
+            top.fail('%s has two emulators: %s and %s' % (
+                driver, chosen[driver], emulator), 'bmc_emulators')
+        chosen[driver] = emulator
+    return dict(model.DEFAULT_BMC_EMULATORS, **chosen)
+
+
+def emulator_drivers():
+    """{emulator plugin name: the Ironic drivers it serves}."""
+    return {ext.name: tuple(ext.plugin.drivers) for ext in
+            extension.ExtensionManager('tenks.bmc_emulators')}
+
+
 def _redfish(top, conf):
-    emulators = top.get('bmc_emulators', dict, BMC_EMULATORS)
-    if emulators != BMC_EMULATORS:
-        top.fail('%r: this Tenks has VirtualBMC for ipmi and sushy-tools for '
-                 'redfish only' % (emulators,), 'bmc_emulators')
     return model.RedfishSettings(
         address=_address(top, 'redfish_address', conf.redfish.address),
         port=top.integer('redfish_port', conf.redfish.port, minimum=1,

@@ -23,7 +23,9 @@ import resource
 import threading
 
 from stevedore import driver
+from stevedore import extension
 
+from tenks.bmc import ipmi_daemon
 from tenks.bmc import sushy_daemon
 from tenks.bmc import vbmcd
 from tenks import exception
@@ -61,8 +63,12 @@ class Context:
         self._hosts = {}
         self.libvirt_calls = metering.Counter()
         self.provider = load_plugin('tenks.providers', 'libvirt')
-        self.bmc_emulators = [load_plugin('tenks.bmc_emulators', name)
-                              for name in ('virtualbmc', 'sushy-tools')]
+        # Every emulator, not only the cluster's: one no longer chosen
+        # still removes what it served.
+        self.bmc_emulators = [
+            ext.plugin for ext in sorted(
+                extension.ExtensionManager('tenks.bmc_emulators'),
+                key=lambda ext: ext.name)]
         self._ironic = None
         self._early_read = None
         self._facts = {}
@@ -126,6 +132,12 @@ class Context:
                 if node['hypervisor'] == hypervisor.name
                 and node.get('state') == schedule.PRESENT
                 and bmc_driver in (None, node['bmc']['driver'])]
+
+    def served_nodes(self, hypervisor, emulator):
+        """Nodes wanted on hypervisor whose BMC the emulator serves."""
+        return [node for node in self.present_nodes(hypervisor)
+                if self.cluster.bmc_emulators.get(
+                    node['bmc']['driver']) == emulator]
 
     def host_of(self, hypervisor):
         """The hypervisor's host, reached once per run."""
@@ -227,6 +239,11 @@ class Context:
                             self.files_of(hypervisor, 'vbmc'),
                             self.log_of(hypervisor, 'vbmcd.log'),
                             self.conf.ipmi.vbmcd_control_port)
+
+    def tenks_ipmi(self, hypervisor):
+        return ipmi_daemon.Daemon(self.host_of(hypervisor),
+                                  self.files_of(hypervisor, 'tenks-ipmi'),
+                                  self.log_of(hypervisor, 'tenks-ipmi.log'))
 
     def hosts_done(self, ok):
         """The run's hypervisor steps are over (ok: they all succeeded)."""

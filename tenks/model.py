@@ -17,6 +17,9 @@ import typing
 
 LOCALHOST = 'localhost'
 LOCAL_ADDRESSES = (LOCALHOST, '127.0.0.1', '::1')
+# The BMC emulator serving each Ironic driver unless the cluster file's
+# bmc_emulators says otherwise.
+DEFAULT_BMC_EMULATORS = {'ipmi': 'virtualbmc', 'redfish': 'sushy-tools'}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,6 +135,9 @@ class Cluster:
     log_dir: str
     ironic: dict = dataclasses.field(default_factory=dict)
     nova_flavors: tuple = ()
+    # The emulator plugin serving each Ironic driver's BMCs.
+    bmc_emulators: dict = dataclasses.field(
+        default_factory=lambda: dict(DEFAULT_BMC_EMULATORS))
 
     @property
     def physnets(self):

@@ -15,12 +15,15 @@
 
 On this machine, against a throwaway standalone Ironic: deploy N nodes
 (IPMI, one physnet, enrolled to `enroll`), deploy again unchanged, add a
-node, remove it, tear down; then the same for a Redfish cluster. Each
+node, remove it, tear down; then the same for a Redfish cluster. IPMI
+nodes get VirtualBMC unless --ipmi-emulators names others (tenks-ipmi);
+each is reported apart, VirtualBMC as "ipmi", another as "ipmi+NAME". Each
 phase reports its wall time, the host commands, libvirt calls and Ironic
 writes of the run (from its debug log), the actions it took, Tenks' peak
 RSS, and after a deploy the resident memory of BMC emulation per node.
 
     tools/benchmark.py [--nodes 10 30] [--redfish-nodes 10]
+                       [--ipmi-emulators virtualbmc tenks-ipmi]
 
 Run as root on a host prepared by tools/setup-host.sh, with Tenks and
 Ironic installed in the Python running it.
@@ -46,6 +49,8 @@ COST = re.compile(r'Run cost: (\d+) host commands, (\d+) libvirt calls, '
 CHANGES = re.compile(r'(\d+) change\(s\) made')
 BRIDGE = 'tkbench0'
 PREFIX = 'tkbench-'
+# What the command line of each BMC emulator's process holds.
+BMC_MARKERS = (b'vbmcd', b'sushy-emulator', b'tenks.bmc.ipmi_emulator')
 
 
 def _standalone_ironic():
@@ -69,7 +74,7 @@ class Bench:
                          'target_state = enroll\n' % os.path.join(
                              workdir, 'state'))
 
-    def cluster(self, count, driver):
+    def cluster(self, count, driver, emulator=None):
         path = os.path.join(self.workdir, 'cluster.yaml')
         with open(path, 'w') as stream:
             yaml.safe_dump({
@@ -92,6 +97,7 @@ class Bench:
                 'redfish_port': 18443,
                 'libvirt_vm_engine': 'qemu',
                 'default_boot_mode': 'bios',
+                'bmc_emulators': {driver: emulator} if emulator else {},
             }, stream)
         return path
 
@@ -135,24 +141,23 @@ class Bench:
                     status = stream.read()
             except OSError:
                 continue
-            if (b'vbmcd' in cmdline or b'sushy-emulator' in cmdline) and \
+            if any(bmc in cmdline for bmc in BMC_MARKERS) and \
                     marker in cmdline + environ:
                 rss = re.search(r'VmRSS:\s+(\d+) kB', status)
                 total += int(rss.group(1)) if rss else 0
         return round(total / 1024 / count, 1)
 
-    def run(self, count, driver):
+    def run(self, count, driver, emulator=None):
+        def cluster(count):
+            return self.cluster(count, driver, emulator)
+
         result = {}
-        result['deploy'] = self.phase('deploy', self.cluster(count, driver))
+        result['deploy'] = self.phase('deploy', cluster(count))
         result['bmc_rss_mb_per_node'] = self.bmc_rss_per_node(count)
-        result['noop_deploy'] = self.phase('deploy',
-                                           self.cluster(count, driver))
-        result['add_one'] = self.phase('deploy',
-                                       self.cluster(count + 1, driver))
-        result['remove_one'] = self.phase('deploy',
-                                          self.cluster(count, driver))
-        result['teardown'] = self.phase('teardown',
-                                        self.cluster(count, driver))
+        result['noop_deploy'] = self.phase('deploy', cluster(count))
+        result['add_one'] = self.phase('deploy', cluster(count + 1))
+        result['remove_one'] = self.phase('deploy', cluster(count))
+        result['teardown'] = self.phase('teardown', cluster(count))
         return result
 
 
@@ -160,6 +165,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--nodes', type=int, nargs='+', default=[10, 30])
     parser.add_argument('--redfish-nodes', type=int, default=10)
+    parser.add_argument('--ipmi-emulators', nargs='+',
+                        default=['virtualbmc'],
+                        help='BMC emulator plugins to measure IPMI nodes '
+                             'with, one after the other.')
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix='tenks-bench-')
     os.chmod(workdir, 0o755)    # QEMU must reach the pool inside
@@ -179,8 +188,11 @@ def main():
         env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(ironic.clouds_yaml),
                    OS_CLOUD=ironic.cloud_name)
         bench = Bench(workdir, env)
-        for count in args.nodes:
-            report['ipmi'][str(count)] = bench.run(count, 'ipmi')
+        for emulator in args.ipmi_emulators:
+            key = 'ipmi' if emulator == 'virtualbmc' else 'ipmi+' + emulator
+            for count in args.nodes:
+                report.setdefault(key, {})[str(count)] = bench.run(
+                    count, 'ipmi', emulator)
         if args.redfish_nodes:
             report['redfish'][str(args.redfish_nodes)] = bench.run(
                 args.redfish_nodes, 'redfish')

@@ -15,6 +15,8 @@
 from tenks import plan
 
 EMULATOR = 'sushy-emulator'
+# The plugin's name in setup.cfg, as bmc_emulators names it.
+NAME = 'sushy-tools'
 
 
 class EmulatorKind:
@@ -24,7 +26,7 @@ class EmulatorKind:
 
     def plan(self, ctx, hypervisor):
         emulator = ctx.sushy(hypervisor)
-        nodes = ctx.present_nodes(hypervisor, 'redfish')
+        nodes = ctx.served_nodes(hypervisor, NAME)
         want = {EMULATOR: settings(ctx, hypervisor, nodes)} if nodes else {}
         have = {}
         if emulator.pid() or emulator.exists():

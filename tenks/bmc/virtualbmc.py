@@ -15,6 +15,8 @@
 from tenks import plan
 
 DAEMON = 'vbmcd'
+# The plugin's name in setup.cfg, as bmc_emulators names it.
+NAME = 'virtualbmc'
 
 
 class DaemonKind:
@@ -24,7 +26,7 @@ class DaemonKind:
 
     def plan(self, ctx, hypervisor):
         daemon = ctx.vbmcd(hypervisor)
-        want = {DAEMON: True} if ctx.present_nodes(hypervisor, 'ipmi') \
+        want = {DAEMON: True} if ctx.served_nodes(hypervisor, NAME) \
             else {}
         have = {DAEMON: plan.Observed(True)} if (
             daemon.pid() or ctx.teardown and daemon.exists()) else {}
@@ -47,7 +49,7 @@ class BMCKind:
     def plan(self, ctx, hypervisor):
         daemon = ctx.vbmcd(hypervisor)
         want = {node['name']: self._settings(ctx, hypervisor, node)
-                for node in ctx.present_nodes(hypervisor, 'ipmi')}
+                for node in ctx.served_nodes(hypervisor, NAME)}
         have = {}
         running = set()
         if daemon.pid():

@@ -12,7 +12,7 @@
 
 from oslo_config import cfg
 
-group = cfg.OptGroup('ipmi', title='IPMI BMCs (VirtualBMC)')
+group = cfg.OptGroup('ipmi', title='IPMI BMCs (VirtualBMC or tenks-ipmi)')
 
 opts = [
     cfg.HostAddressOpt('address', default='127.0.0.1',

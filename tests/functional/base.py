@@ -30,6 +30,8 @@ import testtools.content
 import yaml
 
 TENKS = os.path.join(os.path.dirname(sys.executable), 'tenks')
+# What the command line of each BMC daemon Tenks runs holds.
+DAEMON_MARKERS = (b'vbmcd', b'sushy-emulator', b'tenks.bmc.ipmi_emulator')
 
 
 def run(argv, check=True, **kwargs):
@@ -156,7 +158,7 @@ class TenksTestCase(testtools.TestCase):
         return found
 
     def daemon_pids(self):
-        """Live BMC daemons (vbmcd, sushy-emulator) of this test's files."""
+        """Live BMC daemons (DAEMON_MARKERS) of this test's files."""
         pids = []
         for entry in os.listdir('/proc'):
             if not entry.isdigit():
@@ -170,7 +172,7 @@ class TenksTestCase(testtools.TestCase):
                     zombie = stream.read().rsplit(')', 1)[1].split()[0] == 'Z'
             except OSError:
                 continue
-            bmc = b'vbmcd' in cmdline or b'sushy-emulator' in cmdline
+            bmc = any(marker in cmdline for marker in DAEMON_MARKERS)
             if bmc and not zombie and self.workdir.encode() in (environ
                                                                 + cmdline):
                 pids.append(int(entry))
