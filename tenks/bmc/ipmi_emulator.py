@@ -114,20 +114,21 @@ class Emulator:
                  settings['port'])
 
     def stop(self, names):
-        sockets = []
-        for name in names:
-            self.settings.pop(name)
-            sockets.append(self.bmcs.pop(name).close())
-            LOG.info('%s: stopped', name)
-        if not sockets:
+        if not names:
             return
-        for sock in sockets:
-            ipmi_session.iosockets.remove(sock)
+        bmcs = [self.bmcs.pop(name) for name in names]
+        for bmc in bmcs:
+            ipmi_session.iosockets.remove(bmc.serversocket)
         # One full turn of pyghmi's I/O thread: afterwards it no longer
-        # reads the sockets, and closing them cannot race with it.
-        ipmi_session.Session.wait_for_rsp(timeout=0.05)
-        for sock in sockets:
-            sock.close()
+        # reads the sockets, so neither forgetting their sessions nor
+        # closing them can race with it (its thread dies on a closed
+        # socket, or on a session gone between its lookups). Not
+        # wait_for_rsp: that returns at once while packets are queued.
+        ipmi_session._io_wait(0.05)
+        for name, bmc in zip(names, bmcs):
+            self.settings.pop(name)
+            bmc.close().close()
+            LOG.info('%s: stopped', name)
 
     def write_status(self):
         status = {'pid': os.getpid(), 'loads': self.loads,
@@ -181,6 +182,11 @@ def serve(emulator, signals):
     next_sweep = time.monotonic() + SWEEP_INTERVAL
     while not signals.stop:
         faulthandler.dump_traceback_later(WATCHDOG, exit=True)
+        if not ipmi_session.iothread.is_alive():
+            # Nothing is read any more: better dead, and started again
+            # by the next deploy, than alive and silent.
+            LOG.error('pyghmi\'s I/O thread died; exiting')
+            sys.exit(1)
         if signals.reload:
             signals.reload = False
             LOG.info('Reloading %s', emulator.config_file)
