@@ -70,7 +70,6 @@ class Context:
                 extension.ExtensionManager('tenks.bmc_emulators'),
                 key=lambda ext: ext.name)]
         self._ironic = None
-        self._early_read = None
         self._facts = {}
         self._cache = {}
         self._libvirt = {}
@@ -91,28 +90,8 @@ class Context:
                 + [ironic_kinds.Nodes(), ironic_kinds.Ports(),
                    ironic_flavors.Flavors()])
 
-    def read_ironic_early(self):
-        """Start reading Ironic's nodes and ports while hosts are read.
-
-        Importing openstacksdk and listing Ironic take most of a run that
-        changes nothing, and need nothing from the hypervisors. A failure
-        is raised where Ironic is first needed, as it would have been.
-        """
-        if ironic_client.configured(self.conf) and any(
-                node.get('ironic_config') or node.get('ironic_uuid')
-                for node in self.state['nodes'].values()):
-            self._early_read = self._pool.submit(self._read_ironic)
-
-    def _read_ironic(self):
-        self._ironic = ironic_client.Ironic(self.conf)
-        self._ironic.nodes()
-        self._ironic.ports()
-
     def ironic(self):
         """The run's Ironic client; an error when no cloud is configured."""
-        if self._early_read is not None:
-            early_read, self._early_read = self._early_read, None
-            early_read.result()
         if self._ironic is None:
             if not ironic_client.configured(self.conf):
                 raise exception.ConfigError(

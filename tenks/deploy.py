@@ -49,7 +49,6 @@ def session(conf, cluster, teardown=False, write=True, force=False):
             desired = _schedule(conf, cluster, previous)
             _ensure_credentials(cluster, desired)
         ctx = ctx_module.Context(conf, cluster, desired, teardown, force)
-        ctx.read_ironic_early()
         try:
             # An unreachable hypervisor stops the run before any change.
             ctx.reach_all()

@@ -13,15 +13,12 @@
 import os
 import threading
 import types
-from unittest import mock
 
 import fixtures
 import testtools
 
 from tenks import context as ctx_module
 from tenks import deploy
-from tenks import exception
-from tenks.ironic import client as ironic_client
 from tenks import plan
 
 KINDS = ('veth', 'domain', 'bmc', 'ironic-node', 'ironic-port', 'flavor')
@@ -122,28 +119,3 @@ class TestApply(testtools.TestCase):
         self.assertEqual('bmc failed', str(err))
         self.assertEqual([False], seen)
         self.assertNotIn('flavor', [name for name, _ in self.log])
-
-
-class TestEarlyIronicRead(testtools.TestCase):
-
-    def context(self, nodes):
-        conf = types.SimpleNamespace(
-            workers=2, ironic=types.SimpleNamespace(cloud='c',
-                                                    wait_timeout=1))
-        cluster = types.SimpleNamespace(state_file_path='/nonexistent/s')
-        return ctx_module.Context(conf, cluster, {'nodes': nodes})
-
-    def test_failure_is_raised_where_ironic_is_needed(self):
-        ctx = self.context({'n0': {'ironic_config': {'driver': 'ipmi'}}})
-        with mock.patch.object(ironic_client.Ironic, 'nodes',
-                               side_effect=exception.IronicError('down')):
-            ctx.read_ironic_early()
-            ctx._pool.shutdown()    # the early read is over
-            self.assertRaises(exception.IronicError, ctx.ironic)
-
-    def test_no_read_when_no_node_is_enrolled(self):
-        ctx = self.context({'n0': {'ironic_config': None}})
-        with mock.patch.object(ironic_client, 'Ironic') as ironic:
-            ctx.read_ironic_early()
-            ctx._pool.shutdown()
-        ironic.assert_not_called()
