@@ -19,6 +19,7 @@ can act on. Writes are counted for the benchmark.
 import functools
 import logging
 import os
+import threading
 import time
 
 from tenks import exception
@@ -32,6 +33,11 @@ LOG = logging.getLogger(__name__)
 IDEMPOTENT = frozenset(['update_node', 'set_node_traits', 'update_port',
                         'set_node_maintenance', 'delete_node', 'delete_port'])
 RETRY_DELAYS = (0.5, 1, 2, 4)
+# Record writes, limited to [ironic] concurrent_writes at once. Provision
+# state moves are not: they wait for the node, seconds at a time.
+RECORD_WRITES = frozenset(['create_node', 'update_node', 'set_node_traits',
+                           'set_node_maintenance', 'delete_node',
+                           'create_port', 'update_port', 'delete_port'])
 
 
 def translated(function):
@@ -77,6 +83,8 @@ class Ironic:
         self.cloud = cloud_name(conf)
         self.timeout = conf.ironic.wait_timeout
         self.writes = 0
+        self._writing = threading.BoundedSemaphore(
+            conf.ironic.concurrent_writes)
         self._conn = None
         self._nodes = None
         self._ports = None
@@ -142,6 +150,12 @@ class Ironic:
     @translated
     def write(self, method, *args, **kwargs):
         """Call a baremetal proxy method that changes something."""
+        if method not in RECORD_WRITES:
+            return self._write(method, *args, **kwargs)
+        with self._writing:
+            return self._write(method, *args, **kwargs)
+
+    def _write(self, method, *args, **kwargs):
         import openstack
         call = getattr(self.conn.baremetal, method)
         delays = RETRY_DELAYS if method in IDEMPOTENT else ()

@@ -10,6 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import concurrent.futures
+import threading
+import time
 from unittest import mock
 
 from openstack import exceptions as sdk_exceptions
@@ -28,8 +31,8 @@ class WriteRetryTest(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.ironic = client.Ironic(mock.Mock(
-            ironic=mock.Mock(cloud='x', wait_timeout=1)))
+        self.ironic = client.Ironic(mock.Mock(ironic=mock.Mock(
+            cloud='x', wait_timeout=1, concurrent_writes=1)))
         self.baremetal = mock.Mock()
         self.ironic._conn = mock.Mock(baremetal=self.baremetal)
         self.patch(client.time, 'sleep', lambda delay: None)
@@ -60,3 +63,37 @@ class WriteRetryTest(testtools.TestCase):
         self.assertRaises(exception.IronicError, self.ironic.write,
                           'create_node', name='x')
         self.assertEqual(1, self.baremetal.create_node.call_count)
+
+
+class WriteLimitTest(testtools.TestCase):
+
+    def test_record_writes_one_at_a_time_moves_unlimited(self):
+        ironic = client.Ironic(mock.Mock(ironic=mock.Mock(
+            cloud='x', wait_timeout=1, concurrent_writes=1)))
+        inside = []
+        most = []
+        release = threading.Event()
+
+        def call(*args, **kwargs):
+            inside.append(1)
+            most.append(len(inside))
+            release.wait(5)
+            inside.pop()
+
+        ironic._conn = mock.Mock(baremetal=mock.Mock(
+            create_node=call, set_node_provision_state=call))
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            creates = [pool.submit(ironic.write, 'create_node')
+                       for _ in range(2)]
+            moves = [pool.submit(ironic.write, 'set_node_provision_state')
+                     for _ in range(2)]
+            # Both moves get in beside the one create allowed in.
+            for _ in range(100):
+                if len(inside) == 3:
+                    break
+                time.sleep(0.01)
+            self.assertEqual(3, len(inside))
+            release.set()
+            for future in creates + moves:
+                future.result()
+        self.assertEqual(3, max(most))
