@@ -20,7 +20,7 @@ class FakeDomain(libvirt.virDomain):
     """A libvirt domain without a connection behind it."""
 
     def __init__(self):
-        pass
+        self._o = None    # no C object: libvirt's __del__ then frees none
 
     def XMLDesc(self, flags=0):
         return '<domain/>'
