@@ -20,7 +20,6 @@ import concurrent.futures
 import logging
 import os
 import resource
-import threading
 
 from stevedore import driver
 from stevedore import extension
@@ -33,6 +32,7 @@ from tenks import hosts
 from tenks.ironic import client as ironic_client
 from tenks.ironic import flavors as ironic_flavors
 from tenks.ironic import kinds as ironic_kinds
+from tenks.ironic import provision
 from tenks import metering
 from tenks.network import batch
 from tenks.network import facts as net_facts
@@ -75,8 +75,6 @@ class Context:
         self._libvirt = {}
         self._engines = {}
         self._pool = concurrent.futures.ThreadPoolExecutor(conf.workers)
-        self._hosts_done = threading.Event()
-        self._hosts_ok = False
 
     @property
     def cluster_id(self):
@@ -88,7 +86,7 @@ class Context:
                 + [kind for emulator in self.bmc_emulators
                    for kind in emulator.kinds()]
                 + [ironic_kinds.Nodes(), ironic_kinds.Ports(),
-                   ironic_flavors.Flavors()])
+                   provision.ProvisionStates(), ironic_flavors.Flavors()])
 
     def ironic(self):
         """The run's Ironic client; an error when no cloud is configured."""
@@ -223,20 +221,6 @@ class Context:
         return ipmi_daemon.Daemon(self.host_of(hypervisor),
                                   self.files_of(hypervisor, 'tenks-ipmi'),
                                   self.log_of(hypervisor, 'tenks-ipmi.log'))
-
-    def hosts_done(self, ok):
-        """The run's hypervisor steps are over (ok: they all succeeded)."""
-        self._hosts_ok = ok
-        self._hosts_done.set()
-
-    def hosts_ready(self):
-        """Wait for the run's hypervisor steps; whether they succeeded.
-
-        Ironic talks to a node's BMC on its way to manageable: enrolment,
-        which runs beside those steps, waits here before moving a node.
-        """
-        self._hosts_done.wait()
-        return self._hosts_ok
 
     def map(self, function, items):
         """function over items on the bounded worker pool; re-raises."""

@@ -129,8 +129,9 @@ def plan(ctx):
     return plan_module.order(actions, [kind.name for kind in kinds])
 
 
-# Enrolment reads nothing this run makes on a hypervisor: it runs beside
-# the hypervisor steps, and only its provision state moves wait for them.
+# Node and port records need nothing a run makes on a hypervisor: they are
+# written beside the hypervisor steps. Provision state moves, which do
+# need the BMCs, are a kind ranked after both.
 ENROLMENT = ('ironic-node', 'ironic-port')
 
 
@@ -159,10 +160,8 @@ def apply(ctx, actions, progress=lambda line: None):
         for group in on_hosts:
             run(group)
     except BaseException:
-        ctx.hosts_done(ok=False)
         enrolment.join(reraise=False)
         raise
-    ctx.hosts_done(ok=True)
     enrolment.join()
     for group in after:
         run(group)

@@ -25,13 +25,13 @@ opts = [
     cfg.IntOpt('wait_timeout', default=600, min=1,
                help='Seconds to wait for a node to reach its target '
                     'state.'),
-    cfg.IntOpt('concurrent_writes', default=1, min=1, max=64,
-               help='Node and port writes (create, update, delete) sent '
-                    'to Ironic at once. Ironic applies them one by one '
-                    'in its database: measured against a standalone '
-                    'Ironic, 10 deletes took 0.5 s one at a time and '
-                    '1.0-1.4 s eight at a time. Waits for provision '
-                    'states are never limited by this.'),
+    cfg.IntOpt('concurrent_writes', default=4, min=1, max=64,
+               help='Node and port creates and updates sent to Ironic at '
+                    'once: measured against a standalone Ironic, 10 node '
+                    'creates took 0.39 s one at a time and 0.26 s four at '
+                    'a time. Deletes always go one at a time (sent '
+                    'together they queue on Ironic\'s node locks), and '
+                    'waits for provision states are never limited.'),
 ]
 
 

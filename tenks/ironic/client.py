@@ -16,6 +16,7 @@ Every SDK or network failure becomes an IronicError with one line a user
 can act on. Writes are counted for the benchmark.
 """
 
+import contextlib
 import functools
 import logging
 import os
@@ -23,6 +24,7 @@ import threading
 import time
 
 from tenks import exception
+from tenks.ironic import fields
 
 LOG = logging.getLogger(__name__)
 
@@ -36,8 +38,13 @@ RETRY_DELAYS = (0.5, 1, 2, 4)
 # Record writes, limited to [ironic] concurrent_writes at once. Provision
 # state moves are not: they wait for the node, seconds at a time.
 RECORD_WRITES = frozenset(['create_node', 'update_node', 'set_node_traits',
-                           'set_node_maintenance', 'delete_node',
-                           'create_port', 'update_port', 'delete_port'])
+                           'set_node_maintenance', 'create_port',
+                           'update_port'])
+# Each holds its node's lock in Ironic's database while Ironic removes the
+# node's records: sent together they queue on the database (10 deletes
+# took 0.3 s one at a time, 0.8-1.1 s two or four at a time, against a
+# standalone Ironic), so they go one at a time.
+DELETES = frozenset(['delete_node', 'delete_port'])
 
 
 def translated(function):
@@ -85,6 +92,7 @@ class Ironic:
         self.writes = 0
         self._writing = threading.BoundedSemaphore(
             conf.ironic.concurrent_writes)
+        self._deleting = threading.Lock()
         self._conn = None
         self._nodes = None
         self._ports = None
@@ -122,6 +130,20 @@ class Ironic:
         self._nodes = self._ports = None
 
     @translated
+    def settled(self, node_id):
+        """The node once Ironic has moved it out of a settling state."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            node = self.conn.baremetal.get_node(node_id)
+            if node.provision_state not in fields.SETTLING:
+                return node
+            if time.monotonic() > deadline:
+                raise exception.IronicError(
+                    'node %s stayed %s for %d s' % (
+                        node.name, node.provision_state, self.timeout))
+            time.sleep(0.5)
+
+    @translated
     def has_service(self, service_type):
         """Whether the cloud offers service_type.
 
@@ -150,9 +172,13 @@ class Ironic:
     @translated
     def write(self, method, *args, **kwargs):
         """Call a baremetal proxy method that changes something."""
-        if method not in RECORD_WRITES:
-            return self._write(method, *args, **kwargs)
-        with self._writing:
+        if method in DELETES:
+            limit = self._deleting
+        elif method in RECORD_WRITES:
+            limit = self._writing
+        else:
+            limit = contextlib.nullcontext()
+        with limit:
             return self._write(method, *args, **kwargs)
 
     def _write(self, method, *args, **kwargs):

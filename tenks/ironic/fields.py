@@ -34,6 +34,8 @@ _MOVES = {
     ('enroll', 'available'): ['manage', 'provide'],
     ('manageable', 'available'): ['provide'],
 }
+# Where each move leads.
+REACHES = {'manage': 'manageable', 'provide': 'available'}
 
 
 def node_fields(node, ironic_settings, credentials, cluster_id, images,

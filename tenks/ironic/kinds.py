@@ -12,8 +12,6 @@
 
 """Ironic nodes and ports as reconciled resource kinds."""
 
-import time
-
 from tenks import exception
 from tenks.ironic import client
 from tenks.ironic import fields
@@ -24,7 +22,7 @@ from tenks import plan
 DELETABLE = ('enroll', 'manageable', 'available', 'adopt failed')
 
 
-def _enrolled(ctx, hypervisor):
+def enrolled_nodes(ctx, hypervisor):
     return [node for node in ctx.present_nodes(hypervisor)
             if node.get('ironic_config')]
 
@@ -48,27 +46,12 @@ def _mine(ctx, hypervisor, extra):
             and extra.get(fields.HYPERVISOR) == hypervisor.name)
 
 
-@client.translated
-def _settled(ironic, node_id):
-    """The node once Ironic has moved it out of a settling state."""
-    deadline = time.monotonic() + ironic.timeout
-    while True:
-        node = ironic.conn.baremetal.get_node(node_id)
-        if node.provision_state not in fields.SETTLING:
-            return node
-        if time.monotonic() > deadline:
-            raise exception.IronicError(
-                'node %s stayed %s for %d s' % (
-                    node.name, node.provision_state, ironic.timeout))
-        time.sleep(0.5)
-
-
 class Nodes:
 
     name = 'ironic-node'
 
     def plan(self, ctx, hypervisor):
-        enrolled = _enrolled(ctx, hypervisor)
+        enrolled = enrolled_nodes(ctx, hypervisor)
         if not enrolled and not _known_to_ironic(ctx, hypervisor):
             return []
         ironic = ctx.ironic()
@@ -95,17 +78,13 @@ class Nodes:
         return {'fields': fields.node_fields(
                     node, ctx.cluster.ironic, ctx.state['credentials'],
                     ctx.cluster_id, images, redfish_ca),
-                'traits': fields.traits(node),
-                'target': ctx.cluster.ironic['target_state']}
+                'traits': fields.traits(node)}
 
     @staticmethod
     def compare(want, have):
         changed = fields.node_changes(want['fields'], have)
         if want['traits'] != sorted(have.get('traits') or []):
             changed.append('traits')
-        if have['provision_state'] in fields.SETTLING or fields.moves(
-                have['provision_state'], want['target']):
-            changed.append('provision state %s' % have['provision_state'])
         return ', '.join(changed)
 
     @staticmethod
@@ -126,10 +105,6 @@ class Nodes:
         ironic.forget()
         if failures:
             raise exception.IronicError('; '.join(failures))
-        if ctx.cluster.ironic['wait_for_placement']:
-            _wait_for_placement(ctx, ironic, [
-                ctx.state['nodes'][a.name]['ironic_uuid'] for a in actions
-                if a.verb == plan.CREATE])
 
     def _apply(self, ctx, ironic, action):
         """Carry out one action; return an error line instead of raising.
@@ -142,7 +117,6 @@ class Nodes:
                 return None
             node = self._put(ironic, action)
             ctx.state['nodes'][action.name]['ironic_uuid'] = node.id
-            self._move(ctx, ironic, node, action.want['target'])
         except exception.IronicError as err:
             return '%s: %s' % (action.name, err)
         return None
@@ -163,28 +137,10 @@ class Nodes:
             ironic.write('set_node_traits', node, action.want['traits'])
         return node
 
-    @client.translated
-    def _move(self, ctx, ironic, node, target):
-        if node.provision_state in fields.SETTLING:
-            node = _settled(ironic, node.id)
-        moves = fields.moves(node.provision_state, target)
-        if moves and not ctx.hosts_ready():
-            raise exception.IronicError(
-                'left %s: a step on its hypervisor failed' %
-                node.provision_state)
-        for move in moves:
-            try:
-                node = ironic.write('set_node_provision_state', node, move,
-                                    wait=True, timeout=ironic.timeout)
-            except exception.IronicError as err:
-                last = ironic.conn.baremetal.get_node(node.id).last_error
-                raise exception.IronicError(
-                    '%s failed: %s' % (move, last or err))
-
     @staticmethod
     def _delete(ctx, ironic, node):
         if node['provision_state'] in fields.SETTLING:
-            node = _settled(ironic, node['id']).to_dict(computed=False)
+            node = ironic.settled(node['id']).to_dict(computed=False)
         if node['provision_state'] not in DELETABLE and \
                 not node['is_maintenance']:
             ironic.write('set_node_maintenance', node['id'],
@@ -195,39 +151,12 @@ class Nodes:
             record['ironic_uuid'] = None
 
 
-NO_PLACEMENT = ('wait_for_placement: the cloud has no placement service; '
-                'not waiting for resource providers.')
-
-
-@client.translated
-def _wait_for_placement(ctx, ironic, uuids):
-    """Wait until Nova has reported each new node to Placement."""
-    if not uuids:
-        return
-    if not ironic.has_service('placement'):
-        ironic.warn_once(NO_PLACEMENT)
-        return
-    placement = ironic.conn.placement
-    deadline = time.monotonic() + ironic.timeout
-    waiting = set(uuids)
-    while waiting:
-        waiting = {uuid for uuid in waiting if not list(
-            placement.resource_providers(uuid=uuid))}
-        if waiting and time.monotonic() > deadline:
-            raise exception.IronicError(
-                'Placement has no resource provider for nodes %s after %d '
-                's; is nova-compute (ironic driver) running?' % (
-                    ', '.join(sorted(waiting)), ironic.timeout))
-        if waiting:
-            time.sleep(5)
-
-
 class Ports:
 
     name = 'ironic-port'
 
     def plan(self, ctx, hypervisor):
-        enrolled = _enrolled(ctx, hypervisor)
+        enrolled = enrolled_nodes(ctx, hypervisor)
         if not enrolled and not _known_to_ironic(ctx, hypervisor):
             return []
         ironic = ctx.ironic()
@@ -260,17 +189,33 @@ class Ports:
 
     def apply(self, ctx, hypervisor, actions):
         ironic = ctx.ironic()
-        nodes = ironic.nodes()
-        for action in actions:
+        results = ctx.map(lambda action: self._apply(ctx, ironic, action),
+                          actions)
+        ironic.forget()
+        failures = [error for error in results if error]
+        if failures:
+            raise exception.IronicError('; '.join(failures))
+
+    @staticmethod
+    def _apply(ctx, ironic, action):
+        """Carry out one action; return an error line instead of raising."""
+        try:
             if action.verb == plan.DELETE:
                 ironic.write('delete_port', action.have['id'],
                              ignore_missing=True)
-                continue
+                return None
             wanted = {key: value for key, value in action.want.items()
                       if key not in ('node', 'node_id')}
-            wanted['node_id'] = nodes[action.want['node']]['id']
+            # A node missing when the run began was created by this run's
+            # Nodes step, which recorded its UUID: no need to read it back.
+            wanted['node_id'] = (action.want['node_id'] or ctx.state[
+                'nodes'][action.want['node']]['ironic_uuid'])
             if action.verb == plan.CREATE:
                 ironic.write('create_port', **wanted)
             else:
                 ironic.write('update_port', action.have['id'], **wanted)
-        ironic.forget()
+        except exception.IronicError as err:
+            return 'port %s of %s: %s' % (action.name,
+                                          (action.want or {}).get('node'),
+                                          err)
+        return None

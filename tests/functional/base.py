@@ -120,9 +120,9 @@ class TenksTestCase(testtools.TestCase):
             yaml.safe_dump(data, stream)
         return path
 
-    def tenks(self, *args, check=True):
+    def tenks(self, *args, check=True, timeout=None):
         return run([TENKS, '--config-file', self.conf_file] + list(args),
-                   check=check)
+                   check=check, timeout=timeout)
 
     def state(self):
         with open(self.state_file) as stream:

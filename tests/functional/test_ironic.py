@@ -189,8 +189,15 @@ class IronicTestCase(test_deploy.DeployTestCase):
 class TestEnrolment(IronicTestCase):
 
     def test_enrol_drive_update_teardown(self):
+        # One worker for two nodes: moving a node to manageable needs its
+        # BMC, and must not wait in the pool the host steps need.
+        with open(self.conf_file) as stream:
+            conf = stream.read()
+        with open(self.conf_file, 'w') as stream:
+            stream.write(conf.replace('[DEFAULT]\n',
+                                      '[DEFAULT]\nworkers = 1\n'))
         path = self.two_nodes()
-        self.tenks('deploy', path)
+        self.tenks('deploy', path, timeout=300)
         nodes = self.state()['nodes']
         listed = {n['name']: n for n in self.baremetal('node', 'list')}
         self.assertEqual(sorted(nodes), sorted(listed))

@@ -21,7 +21,8 @@ from tenks import context as ctx_module
 from tenks import deploy
 from tenks import plan
 
-KINDS = ('veth', 'domain', 'bmc', 'ironic-node', 'ironic-port', 'flavor')
+KINDS = ('veth', 'domain', 'bmc', 'ironic-node', 'ironic-port', 'ironic-state',
+         'flavor')
 
 
 class Kind:
@@ -53,8 +54,6 @@ class FakeContext(ctx_module.Context):
         self.state = {'nodes': {}}
         self.teardown = False
         self._kinds = kinds
-        self._hosts_done = threading.Event()
-        self._hosts_ok = False
 
     def kinds(self):
         return self._kinds
@@ -92,10 +91,11 @@ class TestApply(testtools.TestCase):
             domain=Kind('domain', self.log, before=enrolling),
             **{'ironic-node': Signalling('ironic-node', self.log)})
         deploy.apply(ctx, actions(plan.CREATE, KINDS))
-        self.assertEqual('flavor', self.log[-1][0])
         self.assertLess(self.log.index(('ironic-node', 'create')),
                         self.log.index(('ironic-port', 'create')))
-        self.assertTrue(ctx.hosts_ready())
+        # Provision state moves need the BMCs: after every host step.
+        self.assertEqual([('ironic-state', 'create'), ('flavor', 'create')],
+                         self.log[-2:])
 
     def test_deletions_come_first_one_at_a_time(self):
         ctx = self.context()
@@ -106,16 +106,22 @@ class TestApply(testtools.TestCase):
             + [('domain', plan.CREATE)], self.log)
 
     def test_a_failed_hypervisor_step_stops_moves_and_is_raised(self):
-        seen = []
-
-        class Waiting(Kind):
-            def apply(self, ctx, hypervisor, actions):
-                seen.append(ctx.hosts_ready())
-
-        ctx = self.context(bmc=Kind('bmc', self.log, fail=True),
-                           **{'ironic-node': Waiting('ironic-node', [])})
+        ctx = self.context(bmc=Kind('bmc', self.log, fail=True))
         err = self.assertRaises(RuntimeError, deploy.apply, ctx,
                                 actions(plan.CREATE, KINDS))
         self.assertEqual('bmc failed', str(err))
-        self.assertEqual([False], seen)
-        self.assertNotIn('flavor', [name for name, _ in self.log])
+        # Enrolment went on beside, and was waited for.
+        self.assertIn(('ironic-port', 'create'), self.log)
+        ran = [name for name, _ in self.log]
+        self.assertNotIn('ironic-state', ran)
+        self.assertNotIn('flavor', ran)
+
+    def test_a_failed_enrolment_stops_moves_and_is_raised(self):
+        ctx = self.context(**{'ironic-port': Kind('ironic-port', self.log,
+                                                  fail=True)})
+        err = self.assertRaises(RuntimeError, deploy.apply, ctx,
+                                actions(plan.CREATE, KINDS))
+        self.assertEqual('ironic-port failed', str(err))
+        ran = [name for name, _ in self.log]
+        self.assertIn('bmc', ran)
+        self.assertNotIn('ironic-state', ran)

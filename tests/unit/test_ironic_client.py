@@ -67,33 +67,38 @@ class WriteRetryTest(testtools.TestCase):
 
 class WriteLimitTest(testtools.TestCase):
 
-    def test_record_writes_one_at_a_time_moves_unlimited(self):
+    def most_at_once(self, methods, limit):
+        """The most calls inside Ironic at once, each method sent 3 times."""
         ironic = client.Ironic(mock.Mock(ironic=mock.Mock(
-            cloud='x', wait_timeout=1, concurrent_writes=1)))
+            cloud='x', wait_timeout=1, concurrent_writes=limit)))
         inside = []
-        most = []
-        release = threading.Event()
+        most = [0]
+        lock = threading.Lock()
 
         def call(*args, **kwargs):
-            inside.append(1)
-            most.append(len(inside))
-            release.wait(5)
-            inside.pop()
+            with lock:
+                inside.append(1)
+                most[0] = max(most[0], len(inside))
+            time.sleep(0.1)
+            with lock:
+                inside.pop()
 
         ironic._conn = mock.Mock(baremetal=mock.Mock(
-            create_node=call, set_node_provision_state=call))
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            creates = [pool.submit(ironic.write, 'create_node')
-                       for _ in range(2)]
-            moves = [pool.submit(ironic.write, 'set_node_provision_state')
-                     for _ in range(2)]
-            # Both moves get in beside the one create allowed in.
-            for _ in range(100):
-                if len(inside) == 3:
-                    break
-                time.sleep(0.01)
-            self.assertEqual(3, len(inside))
-            release.set()
-            for future in creates + moves:
+            **{method: call for method in methods}))
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            for future in [pool.submit(ironic.write, method)
+                           for method in methods for _ in range(3)]:
                 future.result()
-        self.assertEqual(3, max(most))
+        return most[0]
+
+    def test_record_writes_up_to_the_limit(self):
+        self.assertEqual(2, self.most_at_once(
+            ['create_node', 'create_port', 'update_node'], 2))
+
+    def test_deletes_one_at_a_time(self):
+        self.assertEqual(1, self.most_at_once(
+            ['delete_node', 'delete_port'], 4))
+
+    def test_moves_unlimited(self):
+        self.assertEqual(6, self.most_at_once(
+            ['set_node_provision_state', 'set_node_power_state'], 1))

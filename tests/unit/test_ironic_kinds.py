@@ -86,3 +86,25 @@ class TestPortsPlan(testtools.TestCase):
             [(plan.CREATE, '52:54:00:00:00:99'),
              (plan.DELETE, '52:54:00:00:00:00')],
             sorted((a.verb, a.name) for a in actions))
+
+
+class TestPortsApply(testtools.TestCase):
+
+    def test_node_of_a_new_port_from_the_plan_or_this_runs_create(self):
+        writes = []
+        ironic = types.SimpleNamespace(
+            write=lambda method, **fields: writes.append(
+                (method, fields['address'], fields['node_id'])),
+            forget=lambda: None)
+        ctx = FakeContext([node('node0', 'm0'), node('node1', 'm1')], {}, {})
+        ctx.state['nodes']['node1']['ironic_uuid'] = 'created-now'
+        ctx.ironic = lambda: ironic
+        ctx.map = lambda function, items: [function(i) for i in items]
+        kinds.Ports().apply(ctx, HYPERVISOR, [
+            plan.Action('ironic-port', plan.CREATE, mac, 'localhost',
+                        want={'address': mac, 'node': name,
+                              'node_id': node_id})
+            for mac, name, node_id in (('m0', 'node0', 'id-node0'),
+                                       ('m1', 'node1', None))])
+        self.assertEqual([('create_port', 'm0', 'id-node0'),
+                          ('create_port', 'm1', 'created-now')], writes)

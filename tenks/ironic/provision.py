@@ -1,0 +1,149 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Enrolled nodes brought to [ironic] target_state, as a kind of its own.
+
+Ironic talks to a node's BMC on its way to manageable, so these moves
+come after every hypervisor step of the run, while node and port records
+are written beside those steps. A kind apart, the moves also never hold a
+worker while waiting: the hypervisor steps share the run's worker pool.
+"""
+
+import time
+
+from tenks import exception
+from tenks.ironic import client
+from tenks.ironic import fields
+from tenks.ironic import kinds
+from tenks import plan
+
+# The state Ironic gives a node it creates.
+CREATED = 'enroll'
+POLL_INTERVAL = 0.5
+NO_PLACEMENT = ('wait_for_placement: the cloud has no placement service; '
+                'not waiting for resource providers.')
+
+
+class ProvisionStates:
+
+    name = 'ironic-state'
+
+    def plan(self, ctx, hypervisor):
+        enrolled = kinds.enrolled_nodes(ctx, hypervisor)
+        if not enrolled:
+            return []
+        target = ctx.cluster.ironic['target_state']
+        placement = ctx.cluster.ironic['wait_for_placement']
+        nodes = ctx.ironic().nodes()
+        actions = []
+        for node in enrolled:
+            have = nodes.get(node['name'])
+            reason = self._reason(have, target, placement)
+            if reason:
+                actions.append(plan.Action(
+                    self.name, plan.UPDATE, node['name'], hypervisor.name,
+                    reason, want=target, have=have))
+        return actions
+
+    @staticmethod
+    def _reason(have, target, placement):
+        current = have['provision_state'] if have else CREATED
+        if current in fields.SETTLING or fields.moves(current, target):
+            return '%s to %s' % (current, target)
+        if have is None and placement:
+            return 'new node, wait for placement'
+        return ''
+
+    def apply(self, ctx, hypervisor, actions):
+        ironic = ctx.ironic()
+        results = ctx.map(lambda action: self._apply(ctx, ironic, action),
+                          actions)
+        ironic.forget()
+        failures = [error for error in results if error]
+        if failures:
+            raise exception.IronicError('; '.join(failures))
+        if ctx.cluster.ironic['wait_for_placement']:
+            _wait_for_placement(ironic, [
+                _uuid(ctx, action) for action in actions
+                if action.have is None])
+
+    @staticmethod
+    def _apply(ctx, ironic, action):
+        """Move one node; return an error line instead of raising.
+
+        Nodes are independent: one Ironic refuses must not stop the others.
+        """
+        try:
+            _move(ironic, _uuid(ctx, action), action.want)
+        except exception.IronicError as err:
+            return '%s: %s' % (action.name, err)
+        return None
+
+
+def _uuid(ctx, action):
+    # A node missing when the run began was created by its Nodes step,
+    # which recorded the UUID.
+    return ((action.have or {}).get('id')
+            or ctx.state['nodes'][action.name]['ironic_uuid'])
+
+
+@client.translated
+def _move(ironic, node_id, target):
+    node = ironic.settled(node_id)
+    for move in fields.moves(node.provision_state, target):
+        ironic.write('set_node_provision_state', node_id, move)
+        _wait_for(ironic, node_id, move)
+
+
+def _wait_for(ironic, node_id, move):
+    """Wait until Ironic has carried out a move; an error if it failed.
+
+    Polled here rather than by openstacksdk, which looks every 2 s: a
+    move to manageable takes well under a second on a virtual BMC.
+    """
+    reaches = fields.REACHES[move]
+    deadline = time.monotonic() + ironic.timeout
+    while True:
+        node = ironic.conn.baremetal.get_node(node_id)
+        if node.provision_state == reaches:
+            return
+        # Ironic has stopped moving the node, somewhere else.
+        if not node.target_provision_state:
+            raise exception.IronicError('%s failed: %s' % (
+                move, node.last_error or 'node is %s' % node.provision_state))
+        if time.monotonic() > deadline:
+            raise exception.IronicError('%s: node still %s after %d s' % (
+                move, node.provision_state, ironic.timeout))
+        time.sleep(POLL_INTERVAL)
+
+
+@client.translated
+def _wait_for_placement(ironic, uuids):
+    """Wait until Nova has reported each new node to Placement."""
+    if not uuids:
+        return
+    if not ironic.has_service('placement'):
+        ironic.warn_once(NO_PLACEMENT)
+        return
+    placement = ironic.conn.placement
+    deadline = time.monotonic() + ironic.timeout
+    waiting = set(uuids)
+    while waiting:
+        waiting = {uuid for uuid in waiting if not list(
+            placement.resource_providers(uuid=uuid))}
+        if waiting and time.monotonic() > deadline:
+            raise exception.IronicError(
+                'Placement has no resource provider for nodes %s after %d '
+                's; is nova-compute (ironic driver) running?' % (
+                    ', '.join(sorted(waiting)), ironic.timeout))
+        if waiting:
+            time.sleep(5)

@@ -1,0 +1,170 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import types
+
+import testtools
+
+from tenks import exception
+from tenks.ironic import fields
+from tenks.ironic import provision
+from tenks import plan
+
+HYPERVISOR = types.SimpleNamespace(name='localhost')
+
+
+class FakeIronic:
+    """Nodes by name; provision moves recorded, carried out at once."""
+
+    def __init__(self, nodes, refuse=()):
+        self._nodes = nodes
+        self.refuse = refuse
+        self.moves = []
+        self.timeout = 1
+        self.conn = types.SimpleNamespace(baremetal=types.SimpleNamespace(
+            get_node=self.get_node))
+
+    def nodes(self):
+        return self._nodes
+
+    def forget(self):
+        pass
+
+    def get_node(self, node_id):
+        node = next(n for n in self._nodes.values() if n['id'] == node_id)
+        return types.SimpleNamespace(**dict(
+            {'target_provision_state': None, 'last_error': None}, **node))
+
+    settled = get_node
+
+    def write(self, method, node_id, move):
+        assert method == 'set_node_provision_state'
+        self.moves.append((node_id, move))
+        node = next(n for n in self._nodes.values() if n['id'] == node_id)
+        if node_id in self.refuse:
+            node['last_error'] = 'refused'
+        else:
+            node['provision_state'] = fields.REACHES[move]
+
+
+class FakeContext:
+
+    teardown = False
+
+    def __init__(self, names, ironic, target='manageable',
+                 placement=False):
+        self.state = {'nodes': {name: {
+            'name': name, 'hypervisor': 'localhost', 'state': 'present',
+            'ironic_config': {'resource_class': 'rc'},
+            'ironic_uuid': 'id-' + name} for name in names}}
+        self.cluster = types.SimpleNamespace(ironic={
+            'target_state': target, 'wait_for_placement': placement})
+        self._ironic = ironic
+
+    def present_nodes(self, hypervisor):
+        return list(self.state['nodes'].values())
+
+    def ironic(self):
+        return self._ironic
+
+    def map(self, function, items):
+        return [function(item) for item in items]
+
+
+def ironic_node(name, state):
+    return {'id': 'id-' + name, 'name': name, 'provision_state': state}
+
+
+class TestPlan(testtools.TestCase):
+
+    def plan(self, have, names=('n0',), **kwargs):
+        ironic = FakeIronic({n['name']: n for n in have})
+        ctx = FakeContext(names, ironic, **kwargs)
+        return [(a.verb, a.name, a.reason)
+                for a in provision.ProvisionStates().plan(ctx, HYPERVISOR)]
+
+    def test_new_node_moves_from_enroll(self):
+        self.assertEqual([(plan.UPDATE, 'n0', 'enroll to manageable')],
+                         self.plan([]))
+
+    def test_node_at_its_target_is_left(self):
+        self.assertEqual([], self.plan([ironic_node('n0', 'manageable')]))
+
+    def test_node_past_its_target_is_left(self):
+        self.assertEqual([], self.plan([ironic_node('n0', 'active')],
+                                       target='available'))
+
+    def test_settling_node_is_waited_for(self):
+        self.assertEqual([(plan.UPDATE, 'n0', 'verifying to manageable')],
+                         self.plan([ironic_node('n0', 'verifying')]))
+
+    def test_enroll_target_needs_no_move(self):
+        self.assertEqual([], self.plan([], target='enroll'))
+
+    def test_new_node_waits_for_placement_even_in_enroll(self):
+        self.assertEqual([(plan.UPDATE, 'n0', 'new node, wait for placement')],
+                         self.plan([], target='enroll', placement=True))
+        self.assertEqual([], self.plan([ironic_node('n0', 'enroll')],
+                                       target='enroll', placement=True))
+
+
+class TestApply(testtools.TestCase):
+
+    def apply(self, nodes, names, refuse=(), target='available'):
+        ironic = FakeIronic({n['name']: n for n in nodes}, refuse)
+        ctx = FakeContext(names, ironic, target=target)
+        kind = provision.ProvisionStates()
+        kind.apply(ctx, HYPERVISOR, kind.plan(ctx, HYPERVISOR))
+        return ironic
+
+    def test_every_move_to_the_target(self):
+        ironic = self.apply([ironic_node('n0', 'enroll'),
+                             ironic_node('n1', 'manageable')], ['n0', 'n1'])
+        self.assertEqual([('id-n0', 'manage'), ('id-n0', 'provide'),
+                          ('id-n1', 'provide')], ironic.moves)
+
+    def test_one_refusal_does_not_stop_the_others(self):
+        err = self.assertRaises(
+            exception.IronicError, self.apply,
+            [ironic_node('n0', 'enroll'), ironic_node('n1', 'enroll')],
+            ['n0', 'n1'], refuse=('id-n0',), target='manageable')
+        self.assertEqual('n0: manage failed: refused', str(err))
+
+    def test_a_move_that_ends_elsewhere_fails(self):
+        err = self.assertRaises(
+            exception.IronicError, self.apply,
+            [ironic_node('n0', 'manageable')], ['n0'], refuse=('id-n0',))
+        self.assertEqual('n0: provide failed: refused', str(err))
+
+    def test_new_node_found_by_its_recorded_uuid(self):
+        node = ironic_node('n0', 'enroll')
+        ironic = FakeIronic({})
+        ctx = FakeContext(['n0'], ironic)
+        kind = provision.ProvisionStates()
+        actions = kind.plan(ctx, HYPERVISOR)
+        # Created by the Nodes step after the plan was made.
+        ironic._nodes['n0'] = node
+        kind.apply(ctx, HYPERVISOR, actions)
+        self.assertEqual([('id-n0', 'manage')], ironic.moves)
+
+    def test_waits_while_ironic_is_moving_the_node(self):
+        ironic = FakeIronic({'n0': ironic_node('n0', 'enroll')})
+        answers = iter([
+            types.SimpleNamespace(provision_state='verifying',
+                                  target_provision_state='manageable'),
+            types.SimpleNamespace(provision_state='manageable',
+                                  target_provision_state=None)])
+        ironic.conn.baremetal.get_node = lambda node_id: next(answers)
+        sleeps = []
+        self.patch(provision.time, 'sleep', sleeps.append)
+        provision._wait_for(ironic, 'id-n0', 'manage')
+        self.assertEqual([provision.POLL_INTERVAL], sleeps)
