@@ -228,6 +228,8 @@ class Context:
 
     def close(self):
         self._pool.shutdown()
+        if self._ironic is not None:
+            self._ironic.close()
         for conn in self._libvirt.values():
             conn.close()
         for host in self._hosts.values():

@@ -30,8 +30,7 @@ opts = [
                     'once: measured against a standalone Ironic, 10 node '
                     'creates took 0.39 s one at a time and 0.26 s four at '
                     'a time. Deletes always go one at a time (sent '
-                    'together they queue on Ironic\'s node locks), and '
-                    'waits for provision states are never limited.'),
+                    'together they queue on Ironic\'s node locks).'),
 ]
 
 

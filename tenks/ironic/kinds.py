@@ -99,8 +99,8 @@ class Nodes:
 
     def apply(self, ctx, hypervisor, actions):
         ironic = ctx.ironic()
-        results = ctx.map(lambda action: self._apply(ctx, ironic, action),
-                          actions)
+        results = ironic.map(
+            lambda action: self._apply(ctx, ironic, action), actions)
         failures = [error for error in results if error]
         ironic.forget()
         if failures:
@@ -189,8 +189,8 @@ class Ports:
 
     def apply(self, ctx, hypervisor, actions):
         ironic = ctx.ironic()
-        results = ctx.map(lambda action: self._apply(ctx, ironic, action),
-                          actions)
+        results = ironic.map(
+            lambda action: self._apply(ctx, ironic, action), actions)
         ironic.forget()
         failures = [error for error in results if error]
         if failures:

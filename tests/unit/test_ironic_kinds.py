@@ -95,11 +95,11 @@ class TestPortsApply(testtools.TestCase):
         ironic = types.SimpleNamespace(
             write=lambda method, **fields: writes.append(
                 (method, fields['address'], fields['node_id'])),
-            forget=lambda: None)
+            forget=lambda: None,
+            map=lambda function, items: [function(i) for i in items])
         ctx = FakeContext([node('node0', 'm0'), node('node1', 'm1')], {}, {})
         ctx.state['nodes']['node1']['ironic_uuid'] = 'created-now'
         ctx.ironic = lambda: ironic
-        ctx.map = lambda function, items: [function(i) for i in items]
         kinds.Ports().apply(ctx, HYPERVISOR, [
             plan.Action('ironic-port', plan.CREATE, mac, 'localhost',
                         want={'address': mac, 'node': name,
