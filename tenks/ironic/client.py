@@ -34,7 +34,8 @@ LOG = logging.getLogger(__name__)
 # 500 "database is locked" when an API write meets a conductor write, and
 # not every one of its database calls retries that itself.
 IDEMPOTENT = frozenset(['update_node', 'set_node_traits', 'update_port',
-                        'set_node_maintenance', 'delete_node', 'delete_port'])
+                        'set_node_maintenance', 'unset_node_maintenance',
+                        'delete_node', 'delete_port'])
 RETRY_DELAYS = (0.5, 1, 2, 4)
 # Each holds its node's lock in Ironic's database while Ironic removes the
 # node's records: sent together they queue on the database (10 deletes

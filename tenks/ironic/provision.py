@@ -16,6 +16,10 @@ Ironic talks to a node's BMC on its way to manageable, so these moves
 come after every hypervisor step of the run, while node and port records
 are written beside those steps. A kind apart, the moves also never hold a
 worker while waiting: the hypervisor steps share the run's worker pool.
+
+A node Ironic put in maintenance because its BMC stopped answering is
+taken out of it here too, once the run has repaired the BMC: Ironic would
+only do so itself minutes later.
 """
 
 import time
@@ -29,6 +33,9 @@ from tenks import plan
 # The state Ironic gives a node it creates.
 CREATED = 'enroll'
 POLL_INTERVAL = 0.5
+# The fault Ironic records when it puts a node whose BMC fails in
+# maintenance; maintenance without it is a user's, and left alone.
+POWER_FAILURE = 'power failure'
 NO_PLACEMENT = ('wait_for_placement: the cloud has no placement service; '
                 'not waiting for resource providers.')
 
@@ -56,12 +63,15 @@ class ProvisionStates:
 
     @staticmethod
     def _reason(have, target, placement):
+        reasons = []
+        if _power_failed(have):
+            reasons.append('maintenance after a power failure')
         current = have['provision_state'] if have else CREATED
         if current in fields.SETTLING or fields.moves(current, target):
-            return '%s to %s' % (current, target)
-        if have is None and placement:
-            return 'new node, wait for placement'
-        return ''
+            reasons.append('%s to %s' % (current, target))
+        elif have is None and placement:
+            reasons.append('new node, wait for placement')
+        return '; '.join(reasons)
 
     def apply(self, ctx, hypervisor, actions):
         ironic = ctx.ironic()
@@ -83,10 +93,17 @@ class ProvisionStates:
         Nodes are independent: one Ironic refuses must not stop the others.
         """
         try:
+            if _power_failed(action.have):
+                ironic.write('unset_node_maintenance', _uuid(ctx, action))
             _move(ironic, _uuid(ctx, action), action.want)
         except exception.IronicError as err:
             return '%s: %s' % (action.name, err)
         return None
+
+
+def _power_failed(node):
+    return bool(node and node.get('is_maintenance')
+                and node.get('fault') == POWER_FAILURE)
 
 
 def _uuid(ctx, action):

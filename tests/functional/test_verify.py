@@ -20,6 +20,7 @@ the next.
 import fcntl
 import json
 import os
+import time
 import xml.etree.ElementTree as ET
 
 from tests.functional import base
@@ -70,6 +71,7 @@ class TestVerify(test_ironic.IronicTestCase):
         self.assert_changed_port_mac(path, ipmi1)
         self.assert_changed_memory(path, redfish)
         self.assert_stopped_bmc(path, ipmi1)
+        self.assert_power_failure_repaired(path, names, ipmi1)
 
     def assert_verified_while_locked(self, path, names):
         # A deploy holding the lock neither blocks nor is disturbed.
@@ -139,3 +141,24 @@ class TestVerify(test_ironic.IronicTestCase):
         # Ironic, failing to reach the BMC, may put the node in maintenance.
         self.assert_fails(path, name, 'bmc', 'ipmitool power status failed',
                           also=('ironic-node',))
+
+    def assert_power_failure_repaired(self, path, names, name):
+        """Ironic's maintenance for the stopped BMC ends with its repair.
+
+        Ironic would lift it itself only after its power failure recovery
+        interval (300 s by default).
+        """
+        deadline = time.monotonic() + 180
+        while self.baremetal('node', 'show', name)['fault'] != \
+                'power failure':
+            self.assertLess(time.monotonic(), deadline,
+                            'Ironic never marked the power failure')
+            time.sleep(2)
+        plan = json.loads(self.tenks('plan', path, '-f', 'json').stdout)
+        self.assertIn({'Action': 'update', 'Kind': 'ironic-state',
+                       'Name': name, 'Hypervisor': 'localhost',
+                       'Reason': 'maintenance after a power failure'}, plan)
+        self.tenks('deploy', path)
+        node = self.baremetal('node', 'show', name)
+        self.assertEqual((False, None), (node['maintenance'], node['fault']))
+        self.assert_passes(path, names)

@@ -46,10 +46,12 @@ class FakeIronic:
 
     settled = get_node
 
-    def write(self, method, node_id, move):
-        assert method == 'set_node_provision_state'
-        self.moves.append((node_id, move))
+    def write(self, method, node_id, move=None):
+        self.moves.append((node_id, move or method))
         node = next(n for n in self._nodes.values() if n['id'] == node_id)
+        if method == 'unset_node_maintenance':
+            node.update(is_maintenance=False, fault=None)
+            return
         if node_id in self.refuse:
             node['last_error'] = 'refused'
         else:
@@ -110,6 +112,18 @@ class TestPlan(testtools.TestCase):
     def test_enroll_target_needs_no_move(self):
         self.assertEqual([], self.plan([], target='enroll'))
 
+    def test_power_failure_maintenance_is_lifted(self):
+        node = dict(ironic_node('n0', 'manageable'), is_maintenance=True,
+                    fault='power failure')
+        self.assertEqual(
+            [(plan.UPDATE, 'n0', 'maintenance after a power failure')],
+            self.plan([node]))
+
+    def test_a_users_maintenance_is_left(self):
+        node = dict(ironic_node('n0', 'manageable'), is_maintenance=True,
+                    fault=None)
+        self.assertEqual([], self.plan([node]))
+
     def test_new_node_waits_for_placement_even_in_enroll(self):
         self.assertEqual([(plan.UPDATE, 'n0', 'new node, wait for placement')],
                          self.plan([], target='enroll', placement=True))
@@ -131,6 +145,13 @@ class TestApply(testtools.TestCase):
                              ironic_node('n1', 'manageable')], ['n0', 'n1'])
         self.assertEqual([('id-n0', 'manage'), ('id-n0', 'provide'),
                           ('id-n1', 'provide')], ironic.moves)
+
+    def test_maintenance_lifted_before_moving(self):
+        node = dict(ironic_node('n0', 'enroll'), is_maintenance=True,
+                    fault='power failure')
+        ironic = self.apply([node], ['n0'], target='manageable')
+        self.assertEqual([('id-n0', 'unset_node_maintenance'),
+                          ('id-n0', 'manage')], ironic.moves)
 
     def test_one_refusal_does_not_stop_the_others(self):
         err = self.assertRaises(
