@@ -86,7 +86,7 @@ def schedule(cluster, previous, scheduler, rng=None):
     """Return the state that realises cluster, starting from previous."""
     rng = rng or random.SystemRandom()
     state = copy.deepcopy(previous)
-    _assign_physnet_indices(cluster, state)
+    _record_hypervisors(cluster, state)
     nodes = state['nodes']
     kept = {spec.key: _kept_nodes(spec, nodes) for spec in cluster.specs}
     wanted = {name for names in kept.values() for name in names}
@@ -116,11 +116,18 @@ def new_node_count(cluster, previous):
                for spec in cluster.specs)
 
 
-def _assign_physnet_indices(cluster, state):
-    """Keep each hypervisor's physnet indices; new physnets take free ones."""
+def _record_hypervisors(cluster, state):
+    """How each hypervisor is reached, and its physnet indices.
+
+    Its physnets keep their indices; new ones take free ones. The way in
+    is recorded for `tenks verify`, which reads only the state.
+    """
     for hypervisor in cluster.hypervisors:
         record = state['hypervisors'].setdefault(hypervisor.name, {})
         record['libvirt_uri'] = hypervisor.libvirt_uri
+        record['ssh'] = None if hypervisor.is_local else {
+            'address': hypervisor.address, 'user': hypervisor.ssh_user,
+            'port': hypervisor.ssh_port, 'key': hypervisor.ssh_key}
         indices = record.setdefault('physnet_indices', {})
         for physnet in list(indices):
             if physnet not in hypervisor.physnet_mappings:

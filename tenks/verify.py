@@ -49,8 +49,10 @@ Result = checks.Result
 # DHCP DISCOVER 3-4 s after power on, but a loaded host is much slower.
 POWER_TIMEOUT = 120
 PXE_TIMEOUT = 120
-SKIP_REMOTE = ('skipped: hypervisor %s is remote; only the local '
-               'hypervisor\'s links are read')
+SKIP_PXE = ('skipped: hypervisor %s is remote; DHCP is watched only on '
+            'this host\'s bridges')
+SKIP_NO_SSH = ('skipped: the state does not record how to reach '
+               'hypervisor %s; a deploy records it')
 
 
 def verify(conf, state_path, power=False, pxe=False, nodes=None):
@@ -97,6 +99,7 @@ class _World:
         self.data = data
         self.cluster_id = data['cluster_id']
         self._conns = {}
+        self._hosts = {}
         self._nets = {}
         self.ironic_nodes, self.ironic_ports, self.ironic_problem = (
             _ironic_view(conf, data))
@@ -129,11 +132,33 @@ class _World:
                 return None
             raise exception.ProviderError('libvirt: %s' % err)
 
-    def net(self, node):
-        if node['hypervisor'] not in self._nets:
-            self._nets[node['hypervisor']] = net_facts.read(
-                hosts.LocalHost(), self.cluster_id)
-        return self._nets[node['hypervisor']]
+    def host(self, node):
+        """The node's hypervisor's host; None if the state cannot say how."""
+        name = node['hypervisor']
+        if name not in self._hosts:
+            ssh = self.hypervisor(node).get('ssh')
+            if self.local(node):
+                self._hosts[name] = hosts.LocalHost()
+            elif ssh:
+                self._hosts[name] = hosts.SSHHost(
+                    name, ssh['address'], ssh['user'], ssh['port'],
+                    ssh['key'], self.conf.ssh.known_hosts_file,
+                    self.conf.ssh.connect_timeout)
+            else:
+                self._hosts[name] = None
+        return self._hosts[name]
+
+    def net(self, node, host):
+        """The hypervisor's links and bridges, or a HostError."""
+        name = node['hypervisor']
+        if name not in self._nets:
+            try:
+                self._nets[name] = net_facts.read(host, self.cluster_id)
+            except exception.HostError as err:
+                self._nets[name] = err
+        if isinstance(self._nets[name], Exception):
+            raise self._nets[name]
+        return self._nets[name]
 
     def redfish_ca(self, node):
         """The certificate a Redfish client trusts, as Tenks keeps it.
@@ -156,6 +181,9 @@ class _World:
         for conn in self._conns.values():
             if not isinstance(conn, Exception):
                 conn.close()
+        for host in self._hosts.values():
+            if host is not None:
+                host.close()
 
 
 def _ironic_view(conf, data):
@@ -180,11 +208,17 @@ def _passive(world, node):
         results = [checks.domain(node, facts, world.cluster_id)]
     except exception.ProviderError as err:
         results = [checks.failed(node, 'domain', str(err))]
-    if world.local(node):
-        results.append(checks.wiring(node, world.net(node)))
-    else:
-        results.append(checks.passed(node, 'wiring', SKIP_REMOTE
+    host = world.host(node)
+    if host is None:
+        results.append(checks.passed(node, 'wiring', SKIP_NO_SSH
                                      % node['hypervisor']))
+    else:
+        try:
+            results.append(checks.wiring(node, world.net(node, host)))
+        except exception.HostError as err:
+            results.append(checks.failed(node, 'wiring', 'cannot read '
+                                         'hypervisor %s: %s' % (
+                                             node['hypervisor'], err)))
     return results + _ironic(world, node)
 
 
@@ -293,7 +327,7 @@ def _wait(domain, on, timeout):
 def _pxe(world, node, bmc, domain):
     """Powered on by its BMC, the node's PXE NIC sends a DHCP DISCOVER."""
     if not world.local(node):
-        return checks.passed(node, 'pxe', SKIP_REMOTE % node['hypervisor'])
+        return checks.passed(node, 'pxe', SKIP_PXE % node['hypervisor'])
     nic = checks.pxe_nic(node, world.ironic_ports or {})
     if nic is None:
         return checks.failed(node, 'pxe', 'no Ironic port of the node has '

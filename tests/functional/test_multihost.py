@@ -114,6 +114,16 @@ class TestMultiHost(test_ironic.IronicTestCase):
                 self.assertIn('off', self.power(node, 'status'))
         return nodes
 
+    def assert_verified(self, path, nodes):
+        """tenks verify passes, reading remote hypervisors over SSH."""
+        rows = json.loads(self.tenks('verify', path, '-f', 'json').stdout)
+        self.assertEqual([], [row for row in rows if not row['OK']])
+        wiring = {row['Node']: row['Detail'] for row in rows
+                  if row['Check'] == 'wiring'}
+        self.assertEqual(sorted(nodes), sorted(wiring))
+        self.assertEqual({}, {name: detail for name, detail in wiring.items()
+                              if detail.startswith('skipped')})
+
     def test_nodes_over_three_hypervisors(self):
         # A hypervisor with too little room gets no node.
         hv1 = self.hosts.hosts[1].name
@@ -172,6 +182,7 @@ class TestMultiHost(test_ironic.IronicTestCase):
                         if n['hypervisor'] == hypervisor),
                        key=lambda n: n['name'])
             self.assert_powered_on_its_host(node)
+        self.assert_verified(self.multi(5), nodes)
 
         self.tenks('deploy', self.multi(6, hosts=3))
         grown = self.assert_placed()

@@ -382,6 +382,17 @@ class TestTwoHypervisors(ScheduleTestCase):
         self.assertEqual({'physnet1': 0},
                          result['hypervisors']['hv2']['physnet_indices'])
 
+    def test_how_to_reach_each_recorded(self):
+        data = two_hypervisors()
+        data['hypervisors']['hv1'].update(ssh_user='stack', ssh_port=2222)
+        data['hypervisors']['localhost'] = {
+            'address': '127.0.0.1', 'physnet_mappings': {'physnet1': 'eth1'}}
+        records = self.run_schedule(data)['hypervisors']
+        self.assertIsNone(records['localhost']['ssh'])
+        self.assertEqual({'address': '203.0.113.11', 'user': 'stack',
+                          'port': 2222, 'key': self.conf.ssh.key_file},
+                         records['hv1']['ssh'])
+
     def test_bmc_endpoints_unique(self):
         nodes = self.run_schedule(two_hypervisors(big=0))['nodes']
         endpoints = [(n['bmc']['address'], n['bmc']['port'])
