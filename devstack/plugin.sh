@@ -145,6 +145,8 @@ function write_tenks_cluster_file {
             echo "deploy_ramdisk: $(_tenks_yaml_str "$TENKS_DEPLOY_RAMDISK")"
         fi
         echo "wait_for_placement: ${wait_for_placement,,}"
+        echo "bmc_emulators:"
+        echo "  ipmi: $(_tenks_yaml_str "$TENKS_IPMI_EMULATOR")"
     } > "$TENKS_CLUSTER_FILE"
 }
 

@@ -187,6 +187,7 @@ class TestPhases(DevStackMixin, testtools.TestCase):
             'deploy_kernel': '%s.kernel' % deploy_name,
             'deploy_ramdisk': '%s.initramfs' % deploy_name,
             'wait_for_placement': False,
+            'bmc_emulators': {'ipmi': 'virtualbmc'},
         }
         if not flavor:
             del cluster['nova_flavors']
@@ -234,7 +235,8 @@ class TestPhases(DevStackMixin, testtools.TestCase):
             TENKS_BRIDGE_TYPE='linuxbridge', TENKS_OVS_DATAPATH_TYPE='netdev',
             TENKS_BRIDGE_PREFIX='brds', TENKS_BMC_ADDRESS='203.0.113.5',
             TENKS_IPMI_PORT_RANGE_START='7000',
-            TENKS_VBMCD_CONTROL_PORT='51000', TENKS_REDFISH_PORT='8443')
+            TENKS_VBMCD_CONTROL_PORT='51000', TENKS_REDFISH_PORT='8443',
+            TENKS_IPMI_EMULATOR='tenks-ipmi')
         self.assertIn('valid: 30 node(s) in 1 spec(s), 2 physical '
                       'network(s)', result.stdout)
         self.assertEqual({
@@ -269,6 +271,7 @@ class TestPhases(DevStackMixin, testtools.TestCase):
             'default_boot_mode': 'bios',
             'deploy_kernel': 'k1',
             'wait_for_placement': True,
+            'bmc_emulators': {'ipmi': 'tenks-ipmi'},
         }, self.yaml(cluster))
 
     def test_post_config_own_cluster_file(self):
