@@ -34,9 +34,11 @@ class TestBenchmark(testtools.TestCase):
     def test_reduced_run(self):
         self.useFixture(fixtures.Timeout(900, gentle=True))
         result = base.run([sys.executable, str(BENCHMARK), '--nodes', '3',
-                           '--redfish-nodes', '2'])
+                           '--redfish-nodes', '2', '--ipmi-emulators',
+                           'virtualbmc', 'tenks-ipmi'])
         report = json.loads(result.stdout)
-        for driver, count in (('ipmi', '3'), ('redfish', '2')):
+        for driver, count in (('ipmi', '3'), ('ipmi+tenks-ipmi', '3'),
+                              ('redfish', '2')):
             run = report[driver][count]
             for phase in PHASES:
                 for key in ('wall_s', 'actions', 'host_commands',
