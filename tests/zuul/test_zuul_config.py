@@ -52,6 +52,9 @@ class TestZuulConfig(testtools.TestCase):
             ['playbooks/tenks-deploy/%s.yaml' % name
              for name in ('pre', 'run', 'post')],
             [base['pre-run'], base['run'], base['post-run']])
+        # Children in other projects reach the role from their own run.
+        self.assertEqual([{'zuul': 'opendev.org/openstack/tenks'}],
+                         base['roles'])
         for name in ('tenks-deploy-ovs-bios',
                      'tenks-deploy-linuxbridge-uefi'):
             self.assertEqual('tenks-deploy-base', jobs[name]['parent'])
