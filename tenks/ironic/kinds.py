@@ -215,7 +215,7 @@ class Ports:
             else:
                 ironic.write('update_port', action.have['id'], **wanted)
         except exception.IronicError as err:
-            return 'port %s of %s: %s' % (action.name,
-                                          (action.want or {}).get('node'),
-                                          err)
+            node = (action.want['node'] if action.want
+                    else action.have.get('node_id'))
+            return 'port %s of %s: %s' % (action.name, node, err)
         return None

@@ -14,6 +14,7 @@ import types
 
 import testtools
 
+from tenks import exception
 from tenks.ironic import fields
 from tenks.ironic import kinds
 from tenks import naming
@@ -108,3 +109,24 @@ class TestPortsApply(testtools.TestCase):
                                        ('m1', 'node1', None))])
         self.assertEqual([('create_port', 'm0', 'id-node0'),
                           ('create_port', 'm1', 'created-now')], writes)
+
+    def test_one_failed_port_does_not_stop_the_others(self):
+        writes = []
+
+        def write(method, **fields):
+            if fields['address'] == 'm0':
+                raise exception.IronicError('Ironic: MAC in use')
+            writes.append(fields['address'])
+
+        ironic = types.SimpleNamespace(
+            write=write, forget=lambda: None,
+            map=lambda function, items: [function(i) for i in items])
+        ctx = FakeContext([node('node0', 'm0'), node('node1', 'm1')], {}, {})
+        ctx.ironic = lambda: ironic
+        err = self.assertRaises(exception.IronicError, kinds.Ports().apply,
+                                ctx, HYPERVISOR, [
+            plan.Action('ironic-port', plan.CREATE, mac, 'localhost',
+                        want={'address': mac, 'node': name, 'node_id': 'id'})
+            for mac, name in (('m0', 'node0'), ('m1', 'node1'))])
+        self.assertEqual('port m0 of node0: Ironic: MAC in use', str(err))
+        self.assertEqual(['m1'], writes)
