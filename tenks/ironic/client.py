@@ -37,6 +37,10 @@ IDEMPOTENT = frozenset(['update_node', 'set_node_traits', 'update_port',
                         'set_node_maintenance', 'unset_node_maintenance',
                         'delete_node', 'delete_port'])
 RETRY_DELAYS = (0.5, 1, 2, 4)
+# How often a node is looked at while Ironic moves it: openstacksdk's own
+# waits look every 2 s, and a move to manageable takes well under one on
+# a virtual BMC.
+POLL_INTERVAL = 0.5
 # Each holds its node's lock in Ironic's database while Ironic removes the
 # node's records: sent together they queue on the database (10 deletes
 # took 0.3 s one at a time, 0.8-1.1 s two or four at a time, against a
@@ -69,6 +73,16 @@ def _failures():
 def _one_line(err):
     text = str(err).strip() or type(err).__name__
     return ' '.join(text.split())
+
+
+def raise_failures(results):
+    """One error naming every failure: results are error lines or None.
+
+    Each node's writes are tried whatever became of the others'.
+    """
+    failures = [error for error in results if error]
+    if failures:
+        raise exception.IronicError('; '.join(failures))
 
 
 def cloud_name(conf):
@@ -127,18 +141,23 @@ class Ironic:
         self._nodes = self._ports = None
 
     @translated
-    def settled(self, node_id):
-        """The node once Ironic has moved it out of a settling state."""
+    def wait_for_node(self, node_id, done):
+        """The node once done(node) holds; an error after wait_timeout."""
         deadline = time.monotonic() + self.timeout
         while True:
             node = self.conn.baremetal.get_node(node_id)
-            if node.provision_state not in fields.SETTLING:
+            if done(node):
                 return node
             if time.monotonic() > deadline:
                 raise exception.IronicError(
                     'node %s stayed %s for %d s' % (
                         node.name, node.provision_state, self.timeout))
-            time.sleep(0.5)
+            time.sleep(POLL_INTERVAL)
+
+    def settled(self, node_id):
+        """The node once Ironic has moved it out of a settling state."""
+        return self.wait_for_node(
+            node_id, lambda node: node.provision_state not in fields.SETTLING)
 
     @translated
     def has_service(self, service_type):

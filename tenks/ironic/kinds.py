@@ -101,10 +101,8 @@ class Nodes:
         ironic = ctx.ironic()
         results = ironic.map(
             lambda action: self._apply(ctx, ironic, action), actions)
-        failures = [error for error in results if error]
         ironic.forget()
-        if failures:
-            raise exception.IronicError('; '.join(failures))
+        client.raise_failures(results)
 
     def _apply(self, ctx, ironic, action):
         """Carry out one action; return an error line instead of raising.
@@ -192,9 +190,7 @@ class Ports:
         results = ironic.map(
             lambda action: self._apply(ctx, ironic, action), actions)
         ironic.forget()
-        failures = [error for error in results if error]
-        if failures:
-            raise exception.IronicError('; '.join(failures))
+        client.raise_failures(results)
 
     @staticmethod
     def _apply(ctx, ironic, action):

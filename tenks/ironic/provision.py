@@ -32,7 +32,6 @@ from tenks import plan
 
 # The state Ironic gives a node it creates.
 CREATED = 'enroll'
-POLL_INTERVAL = 0.5
 # The fault Ironic records when it puts a node whose BMC fails in
 # maintenance; maintenance without it is a user's, and left alone.
 POWER_FAILURE = 'power failure'
@@ -78,9 +77,7 @@ class ProvisionStates:
         results = ctx.map(lambda action: self._apply(ctx, ironic, action),
                           actions)
         ironic.forget()
-        failures = [error for error in results if error]
-        if failures:
-            raise exception.IronicError('; '.join(failures))
+        client.raise_failures(results)
         if ctx.cluster.ironic['wait_for_placement']:
             _wait_for_placement(ironic, [
                 _uuid(ctx, action) for action in actions
@@ -92,10 +89,11 @@ class ProvisionStates:
 
         Nodes are independent: one Ironic refuses must not stop the others.
         """
+        node_id = _uuid(ctx, action)
         try:
             if _power_failed(action.have):
-                ironic.write('unset_node_maintenance', _uuid(ctx, action))
-            _move(ironic, _uuid(ctx, action), action.want)
+                ironic.write('unset_node_maintenance', node_id)
+            _move(ironic, node_id, action.want)
         except exception.IronicError as err:
             return '%s: %s' % (action.name, err)
         return None
@@ -122,25 +120,18 @@ def _move(ironic, node_id, target):
 
 
 def _wait_for(ironic, node_id, move):
-    """Wait until Ironic has carried out a move; an error if it failed.
-
-    Polled here rather than by openstacksdk, which looks every 2 s: a
-    move to manageable takes well under a second on a virtual BMC.
-    """
+    """Wait until Ironic has carried out a move; an error if it failed."""
     reaches = fields.REACHES[move]
-    deadline = time.monotonic() + ironic.timeout
-    while True:
-        node = ironic.conn.baremetal.get_node(node_id)
-        if node.provision_state == reaches:
-            return
-        # Ironic has stopped moving the node, somewhere else.
-        if not node.target_provision_state:
-            raise exception.IronicError('%s failed: %s' % (
-                move, node.last_error or 'node is %s' % node.provision_state))
-        if time.monotonic() > deadline:
-            raise exception.IronicError('%s: node still %s after %d s' % (
-                move, node.provision_state, ironic.timeout))
-        time.sleep(POLL_INTERVAL)
+    try:
+        # Over when the node is there, or Ironic stopped moving it.
+        node = ironic.wait_for_node(
+            node_id, lambda node: node.provision_state == reaches
+            or not node.target_provision_state)
+    except exception.IronicError as err:
+        raise exception.IronicError('%s: %s' % (move, err))
+    if node.provision_state != reaches:
+        raise exception.IronicError('%s failed: %s' % (
+            move, node.last_error or 'node is %s' % node.provision_state))
 
 
 @client.translated

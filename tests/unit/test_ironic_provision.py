@@ -15,6 +15,7 @@ import types
 import testtools
 
 from tenks import exception
+from tenks.ironic import client
 from tenks.ironic import fields
 from tenks.ironic import provision
 from tenks import plan
@@ -44,7 +45,9 @@ class FakeIronic:
         return types.SimpleNamespace(**dict(
             {'target_provision_state': None, 'last_error': None}, **node))
 
-    settled = get_node
+    # The client's own polling, over this fake's nodes.
+    wait_for_node = client.Ironic.wait_for_node
+    settled = client.Ironic.settled
 
     def write(self, method, node_id, move=None):
         self.moves.append((node_id, move or method))
@@ -186,6 +189,17 @@ class TestApply(testtools.TestCase):
                                   target_provision_state=None)])
         ironic.conn.baremetal.get_node = lambda node_id: next(answers)
         sleeps = []
-        self.patch(provision.time, 'sleep', sleeps.append)
+        self.patch(client.time, 'sleep', sleeps.append)
         provision._wait_for(ironic, 'id-n0', 'manage')
-        self.assertEqual([provision.POLL_INTERVAL], sleeps)
+        self.assertEqual([client.POLL_INTERVAL], sleeps)
+
+    def test_a_move_that_never_ends_names_the_move(self):
+        ironic = FakeIronic({'n0': ironic_node('n0', 'enroll')})
+        ironic.timeout = 0
+        ironic.conn.baremetal.get_node = lambda node_id: types.SimpleNamespace(
+            name='n0', provision_state='verifying',
+            target_provision_state='manageable')
+        self.patch(client.time, 'sleep', lambda delay: None)
+        err = self.assertRaises(exception.IronicError, provision._wait_for,
+                                ironic, 'id-n0', 'manage')
+        self.assertEqual('manage: node n0 stayed verifying for 0 s', str(err))
