@@ -41,6 +41,7 @@ from tenks.providers import domain_xml
 from tenks.providers import libvirt as libvirt_provider
 from tenks import schedule
 from tenks import state as state_module
+from tenks import waits
 
 LOG = logging.getLogger(__name__)
 
@@ -316,12 +317,7 @@ def _set_power(bmc, domain, on):
 
 
 def _wait(domain, on, timeout):
-    deadline = time.monotonic() + timeout
-    while (domain.isActive() == 1) != on:
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.5)
-    return True
+    return waits.until(lambda: (domain.isActive() == 1) == on, timeout, 0.5)
 
 
 def _pxe(world, node, bmc, domain):

@@ -23,11 +23,11 @@ import itertools
 import json
 import logging
 import os
-import time
 
 from tenks.bmc import ipmi_config
 from tenks.bmc import process
 from tenks import exception
+from tenks import waits
 
 LOG = logging.getLogger(__name__)
 MODULE = 'tenks.bmc.ipmi_emulator'
@@ -120,18 +120,19 @@ class Daemon:
     def _wait_for(self, text, timeout, loads=0):
         """The emulator's status once it loaded text; None if it did not."""
         digest = ipmi_config.digest(text)
-        deadline = time.monotonic() + timeout
-        for attempt in itertools.count(1):
+        attempts = itertools.count(1)
+
+        def loaded():
             status = self._status()
             if status.get('config_digest') == digest and \
                     status.get('loads', 0) > loads and \
                     status.get('pid') == self.pid():
                 return status
-            # Whether it died, only now and then: each look is a command.
-            if time.monotonic() > deadline or (
-                    attempt % 5 == 0 and not self.pid()):
-                return None
-            time.sleep(0.1)
+            return None
+
+        # Whether it died, only now and then: each look is a command.
+        return waits.until(loaded, timeout, 0.1, give_up=lambda: (
+            next(attempts) % 5 == 0 and not self.pid()))
 
     def _check(self, status):
         problems = ['%s: %s' % item for item in sorted(

@@ -18,7 +18,7 @@ daemon; and a daemon's session is ended whole, since what it forked
 (vbmcd's BMCs) outlives it and keeps its ports.
 """
 
-import time
+from tenks import waits
 
 
 def recorded_pid(host, pid_file, marker):
@@ -53,8 +53,9 @@ def terminate(host, pid_file, marker, timeout=10):
     members = session_members(host, leader, marker)
     if leader in members:
         host.kill([leader])
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and leader in members:
-            time.sleep(0.1)
-            members = session_members(host, leader, marker)
+
+        def ended():
+            members[:] = session_members(host, leader, marker)
+            return leader not in members
+        waits.until(ended, timeout, 0.1)
     host.kill(members, 'KILL')

@@ -25,7 +25,6 @@ import json
 import os
 import shutil
 import ssl
-import time
 import urllib.error
 import urllib.request
 
@@ -39,6 +38,7 @@ from cryptography.x509.oid import NameOID
 from tenks.bmc import process
 from tenks import exception
 from tenks import hosts
+from tenks import waits
 
 START_TIMEOUT = 30
 
@@ -95,13 +95,9 @@ class Emulator:
         self._wait_until_serving(settings)
 
     def _wait_until_serving(self, settings):
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.get('/redfish/v1/', settings) == 200:
-                return
-            if not self.pid():
-                break
-            time.sleep(0.2)
+        if waits.until(lambda: self.get('/redfish/v1/', settings) == 200,
+                       START_TIMEOUT, 0.2, give_up=lambda: not self.pid()):
+            return
         raise exception.BMCError(
             'sushy-emulator did not start serving on %s:%d; see %s on %s' % (
                 settings['address'], settings['port'], self.log_file,

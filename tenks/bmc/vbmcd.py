@@ -23,12 +23,12 @@ import configparser
 import io
 import json
 import os
-import time
 
 import zmq
 
 from tenks.bmc import process
 from tenks import exception
+from tenks import waits
 
 START_TIMEOUT = 15
 REPLY_TIMEOUT_MS = 30000
@@ -77,18 +77,19 @@ class Daemon:
         return text.getvalue()
 
     def _wait_until_serving(self):
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            try:
-                self.call('list', timeout_ms=500)
-                return
-            except exception.BMCError:
-                if not self.pid():
-                    break
-                time.sleep(0.1)
+        if waits.until(self._serving, START_TIMEOUT, 0.1,
+                       give_up=lambda: not self.pid()):
+            return
         raise exception.BMCError(
             'vbmcd did not start serving on port %d; see %s on %s'
             % (self.port, self.log_file, self.host.name))
+
+    def _serving(self):
+        try:
+            self.call('list', timeout_ms=500)
+        except exception.BMCError:
+            return False
+        return True
 
     def stop(self):
         """Stop the vbmcd Tenks started (it stops its BMCs), and forget it."""

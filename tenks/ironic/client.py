@@ -26,6 +26,7 @@ import time
 
 from tenks import exception
 from tenks.ironic import fields
+from tenks import waits
 
 LOG = logging.getLogger(__name__)
 
@@ -143,16 +144,16 @@ class Ironic:
     @translated
     def wait_for_node(self, node_id, done):
         """The node once done(node) holds; an error after wait_timeout."""
-        deadline = time.monotonic() + self.timeout
-        while True:
-            node = self.conn.baremetal.get_node(node_id)
-            if done(node):
-                return node
-            if time.monotonic() > deadline:
-                raise exception.IronicError(
-                    'node %s stayed %s for %d s' % (
-                        node.name, node.provision_state, self.timeout))
-            time.sleep(POLL_INTERVAL)
+        last = []
+
+        def node_done():
+            last[:] = [self.conn.baremetal.get_node(node_id)]
+            return last[0] if done(last[0]) else None
+        node = waits.until(node_done, self.timeout, POLL_INTERVAL)
+        if node is None:
+            raise exception.IronicError('node %s stayed %s for %d s' % (
+                last[0].name, last[0].provision_state, self.timeout))
+        return node
 
     def settled(self, node_id):
         """The node once Ironic has moved it out of a settling state."""

@@ -22,13 +22,13 @@ taken out of it here too, once the run has repaired the BMC: Ironic would
 only do so itself minutes later.
 """
 
-import time
 
 from tenks import exception
 from tenks.ironic import client
 from tenks.ironic import fields
 from tenks.ironic import kinds
 from tenks import plan
+from tenks import waits
 
 # The state Ironic gives a node it creates.
 CREATED = 'enroll'
@@ -143,15 +143,14 @@ def _wait_for_placement(ironic, uuids):
         ironic.warn_once(NO_PLACEMENT)
         return
     placement = ironic.conn.placement
-    deadline = time.monotonic() + ironic.timeout
     waiting = set(uuids)
-    while waiting:
-        waiting = {uuid for uuid in waiting if not list(
-            placement.resource_providers(uuid=uuid))}
-        if waiting and time.monotonic() > deadline:
-            raise exception.IronicError(
-                'Placement has no resource provider for nodes %s after %d '
-                's; is nova-compute (ironic driver) running?' % (
-                    ', '.join(sorted(waiting)), ironic.timeout))
-        if waiting:
-            time.sleep(5)
+
+    def all_known():
+        waiting.difference_update([uuid for uuid in waiting if list(
+            placement.resource_providers(uuid=uuid))])
+        return not waiting
+    if not waits.until(all_known, ironic.timeout, 5):
+        raise exception.IronicError(
+            'Placement has no resource provider for nodes %s after %d s; is '
+            'nova-compute (ironic driver) running?' % (
+                ', '.join(sorted(waiting)), ironic.timeout))
