@@ -27,19 +27,34 @@ ORDER = ('domain', 'wiring', 'bmc', 'power', 'ironic-node', 'ironic-ports',
 FIX = 'run tenks deploy to repair'
 
 
+PASSED = 'passed'
+FAILED = 'failed'
+# A check that could not run (a remote hypervisor, a node not enrolled):
+# it neither proves nor disproves anything, and does not fail the run.
+SKIPPED = 'skipped'
+
+
 class Result(typing.NamedTuple):
     node: str
     check: str
-    ok: bool
+    status: str
     detail: str
+
+    @property
+    def ok(self):
+        return self.status != FAILED
 
 
 def passed(node, check, detail):
-    return Result(node['name'], check, True, detail)
+    return Result(node['name'], check, PASSED, detail)
 
 
 def failed(node, check, detail):
-    return Result(node['name'], check, False, detail)
+    return Result(node['name'], check, FAILED, detail)
+
+
+def skipped(node, check, reason):
+    return Result(node['name'], check, SKIPPED, reason)
 
 
 def _outcome(node, check, problems, good):

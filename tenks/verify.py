@@ -50,10 +50,12 @@ Result = checks.Result
 # DHCP DISCOVER 3-4 s after power on, but a loaded host is much slower.
 POWER_TIMEOUT = 120
 PXE_TIMEOUT = 120
-SKIP_PXE = ('skipped: hypervisor %s is remote; DHCP is watched only on '
-            'this host\'s bridges')
-SKIP_NO_SSH = ('skipped: the state does not record how to reach '
-               'hypervisor %s; a deploy records it')
+SKIP_PXE = ('hypervisor %s is remote; DHCP is watched only on this '
+            'host\'s bridges')
+SKIP_NO_SSH = ('the state does not record how to reach hypervisor %s; a '
+               'deploy records it')
+NO_CLOUD = ('no Ironic cloud is configured (set OS_CLOUD or [ironic] cloud '
+            'in tenks.conf)')
 
 
 def verify(conf, state_path, power=False, pxe=False, nodes=None):
@@ -193,8 +195,7 @@ def _ironic_view(conf, data):
                for node in data['nodes'].values()):
         return {}, {}, None
     if not ironic_client.configured(conf):
-        return None, None, ('skipped: no Ironic cloud is configured (set '
-                            'OS_CLOUD or [ironic] cloud in tenks.conf)')
+        return None, None, NO_CLOUD
     try:
         ironic = ironic_client.Ironic(conf)
         return ironic.nodes(), ironic.ports(), None
@@ -211,8 +212,8 @@ def _passive(world, node):
         results = [checks.failed(node, 'domain', str(err))]
     host = world.host(node)
     if host is None:
-        results.append(checks.passed(node, 'wiring', SKIP_NO_SSH
-                                     % node['hypervisor']))
+        results.append(checks.skipped(node, 'wiring', SKIP_NO_SSH
+                                      % node['hypervisor']))
     else:
         try:
             results.append(checks.wiring(node, world.net(node, host)))
@@ -225,16 +226,18 @@ def _passive(world, node):
 
 def _ironic(world, node):
     if not (node.get('ironic_config') or node.get('ironic_uuid')):
-        reason = 'skipped: not enrolled (its spec has no ironic_config)'
+        outcome = checks.skipped, 'not enrolled (its spec has no ' \
+                                  'ironic_config)'
     elif world.ironic_nodes is None:
-        reason = world.ironic_problem
+        outcome = (checks.skipped if world.ironic_problem == NO_CLOUD
+                   else checks.failed), world.ironic_problem
     elif not node.get('ironic_uuid'):
-        reason = 'not enrolled: the state records no Ironic node; run ' \
-                 'tenks deploy'
+        outcome = checks.failed, 'not enrolled: the state records no ' \
+                                 'Ironic node; run tenks deploy'
     else:
         return _ironic_checks(world, node)
-    ok = reason.startswith('skipped')
-    return [checks.Result(node['name'], check, ok, reason)
+    result, reason = outcome
+    return [result(node, check, reason)
             for check in ('ironic-node', 'ironic-ports')]
 
 
@@ -323,7 +326,7 @@ def _wait(domain, on, timeout):
 def _pxe(world, node, bmc, domain):
     """Powered on by its BMC, the node's PXE NIC sends a DHCP DISCOVER."""
     if not world.local(node):
-        return checks.passed(node, 'pxe', SKIP_PXE % node['hypervisor'])
+        return checks.skipped(node, 'pxe', SKIP_PXE % node['hypervisor'])
     nic = checks.pxe_nic(node, world.ironic_ports or {})
     if nic is None:
         return checks.failed(node, 'pxe', 'no Ironic port of the node has '

@@ -17,9 +17,8 @@ rest of Tenks.
 """
 
 from tenks import config as tenks_config
-
-# tenks.verify marks a check it could not run (a remote hypervisor, a node
-# not enrolled) as passed with a detail starting so.
+# What tenks.verify says of a check it could not run (a remote hypervisor,
+# a node not enrolled).
 SKIPPED = 'skipped'
 
 
@@ -48,8 +47,7 @@ def skip_reason(results, check):
     ran = [result for result in results if result.check == check]
     if not ran:
         return 'tenks verify ran no %s check' % check
-    if all(result.ok and result.detail.startswith(SKIPPED)
-           for result in ran):
+    if all(result.status == SKIPPED for result in ran):
         return '; '.join('%s: %s' % (result.node, result.detail)
                          for result in ran)
     return None

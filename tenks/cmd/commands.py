@@ -166,8 +166,10 @@ class Verify(_StateCommand):
                                 power=parsed_args.power, pxe=parsed_args.pxe,
                                 nodes=parsed_args.nodes)
         self.failure = checks.summary(results)
-        return (('Node', 'Check', 'OK', 'Detail'),
-                [tuple(result) for result in results])
+        # OK stays beside Status for the scripts that read it.
+        return (('Node', 'Check', 'Status', 'OK', 'Detail'),
+                [(result.node, result.check, result.status, result.ok,
+                  result.detail) for result in results])
 
     def run(self, parsed_args):
         self.failure = None

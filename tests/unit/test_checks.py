@@ -104,7 +104,7 @@ class TestDomain(testtools.TestCase):
 
     def test_as_recorded(self):
         result = checks.domain(NODE, domain_facts(), CLUSTER)
-        self.assertEqual(('tk0', 'domain', True), result[:3])
+        self.assertEqual(('tk0', 'domain', checks.PASSED), result[:3])
         self.assertIn('256 MiB', result.detail)
 
     def test_missing(self):
@@ -259,19 +259,29 @@ class TestIronicPorts(testtools.TestCase):
 class TestReport(testtools.TestCase):
 
     def test_summary_names_nodes_and_checks(self):
-        results = [checks.Result('tk1', 'bmc', False, 'x'),
-                   checks.Result('tk0', 'domain', True, 'x'),
-                   checks.Result('tk0', 'wiring', False, 'x'),
-                   checks.Result('tk1', 'domain', False, 'x')]
+        results = [checks.Result('tk1', 'bmc', checks.FAILED, 'x'),
+                   checks.Result('tk0', 'domain', checks.PASSED, 'x'),
+                   checks.Result('tk0', 'wiring', checks.FAILED, 'x'),
+                   checks.Result('tk1', 'domain', checks.FAILED, 'x')]
         self.assertEqual('verify failed: tk0: wiring; tk1: bmc, domain',
                          checks.summary(results))
         self.assertIsNone(checks.summary(results[1:2]))
 
+    def test_skipped_is_neither_passed_nor_failed(self):
+        node = {'name': 'tk0'}
+        result = checks.skipped(node, 'pxe', 'hypervisor hv1 is remote')
+        self.assertEqual(('tk0', 'pxe', 'skipped', 'hypervisor hv1 is remote'),
+                         tuple(result))
+        self.assertTrue(result.ok)
+        self.assertIsNone(checks.summary([result]))
+        self.assertEqual((True, False), (checks.passed(node, 'pxe', '').ok,
+                                         checks.failed(node, 'pxe', '').ok))
+
     def test_ordered(self):
-        results = [checks.Result('tk1', 'domain', True, ''),
-                   checks.Result('tk0', 'pxe', True, ''),
-                   checks.Result('tk0', 'bmc', True, ''),
-                   checks.Result('tk0', 'domain', True, '')]
+        results = [checks.Result('tk1', 'domain', checks.PASSED, ''),
+                   checks.Result('tk0', 'pxe', checks.PASSED, ''),
+                   checks.Result('tk0', 'bmc', checks.PASSED, ''),
+                   checks.Result('tk0', 'domain', checks.PASSED, '')]
         self.assertEqual([('tk0', 'domain'), ('tk0', 'bmc'), ('tk0', 'pxe'),
                           ('tk1', 'domain')],
                          [r[:2] for r in checks.ordered(results)])

@@ -10,17 +10,21 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-import collections
 import os
 
 import fixtures
 import testtools
 
+from tenks import checks
 from tenks import conf as tenks_conf
 from tenks_tempest_plugin import outcome
 
-# The fields of tenks.verify's results.
-Result = collections.namedtuple('Result', 'node check ok detail')
+
+def Result(node, check, ok, detail, skipped=False):
+    """A tenks.verify result: passed or failed, or skipped."""
+    status = (checks.SKIPPED if skipped else
+              checks.PASSED if ok else checks.FAILED)
+    return checks.Result(node, check, status, detail)
 
 
 class FailureTest(testtools.TestCase):
@@ -47,18 +51,21 @@ class SkipReasonTest(testtools.TestCase):
                          outcome.skip_reason([], 'pxe'))
 
     def test_every_node_skipped(self):
-        results = [Result('n0', 'ironic-node', True, 'skipped: not enrolled'),
-                   Result('n1', 'ironic-node', True, 'skipped: no cloud')]
-        self.assertEqual('n0: skipped: not enrolled; n1: skipped: no cloud',
+        results = [Result('n0', 'ironic-node', True, 'not enrolled',
+                          skipped=True),
+                   Result('n1', 'ironic-node', True, 'no cloud',
+                          skipped=True)]
+        self.assertEqual('n0: not enrolled; n1: no cloud',
                          outcome.skip_reason(results, 'ironic-node'))
 
     def test_one_node_checked_is_enough(self):
-        results = [Result('n0', 'wiring', True, 'skipped: remote'),
+        results = [Result('n0', 'wiring', True, 'remote', skipped=True),
                    Result('n1', 'wiring', True, 'v0 on br0')]
         self.assertIsNone(outcome.skip_reason(results, 'wiring'))
 
     def test_a_failure_is_no_skip(self):
-        results = [Result('n0', 'bmc', False, 'skipped: no, refused')]
+        results = [Result('n0', 'bmc', False, 'skipped: no, refused'),
+                   Result('n1', 'bmc', True, 'remote', skipped=True)]
         self.assertIsNone(outcome.skip_reason(results, 'bmc'))
 
 
