@@ -16,6 +16,8 @@ import importlib.util
 import json
 import os
 import pathlib
+import shutil
+import tempfile
 import time
 
 import fixtures
@@ -44,40 +46,76 @@ def _node_type(*physnets):
 
 
 class IronicTestCase(test_deploy.DeployTestCase):
-    """A test with its own standalone Ironic, stopped whatever happens."""
+    """Tests sharing their class's standalone Ironic, stopped whatever happens.
+
+    One Ironic per class, not per test: its start costs ~5 s, and each
+    test's nodes carry the test's own names and are torn down with it.
+    """
 
     # Whether Ironic runs behind a Keystone of its own (keystone auth).
     with_keystone = False
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        tool = _load_tool()
+        cls.ironic_dir = tempfile.mkdtemp(prefix='tenks-functional-ironic-')
+        keystone = None
+        if cls.with_keystone:
+            keystone = tool.StandaloneKeystone(
+                os.path.join(cls.ironic_dir, 'keystone'),
+                tool.find_free_port())
+        cls.ironic = tool.StandaloneIronic(cls.ironic_dir,
+                                           tool.find_free_port(), keystone)
+        try:
+            cls.ironic.start()
+        except BaseException as err:
+            # No test exists yet to carry the logs: the error does.
+            logs = cls._service_log_tails()
+            cls.tearDownClass()
+            raise AssertionError('standalone Ironic did not start: %s\n%s'
+                                 % (err, logs)) from err
+
+    @classmethod
+    def _service_log_tails(cls):
+        tails = []
+        for path in cls._service_logs():
+            if path.exists():
+                tails.append('%s:\n%s' % (path, path.read_text(
+                    errors='replace')[-5000:]))
+        return '\n'.join(tails)
+
+    @classmethod
+    def _service_logs(cls):
+        logs = [cls.ironic.log_file]
+        if cls.ironic.keystone:
+            logs.append(cls.ironic.keystone.log_file)
+        return logs
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ironic.stop()
+        shutil.rmtree(cls.ironic_dir, ignore_errors=True)
+        super().tearDownClass()
+
     def setUp(self):
         super().setUp()
-        tool = _load_tool()
-        ironic_dir = os.path.join(self.workdir, 'ironic')
-        keystone = None
-        if self.with_keystone:
-            keystone = tool.StandaloneKeystone(
-                os.path.join(ironic_dir, 'keystone'), tool.find_free_port())
-        self.ironic = tool.StandaloneIronic(ironic_dir, tool.find_free_port(),
-                                            keystone)
-        self.addCleanup(self.ironic.stop)
-        # Registered first: a failed start is explained by these logs.
         self.addOnException(self.attach_service_logs)
-        self.ironic.start()
         self.clouds = self._clouds_with_unreachable_one()
         self.useFixture(fixtures.EnvironmentVariable(
             'OS_CLIENT_CONFIG_FILE', self.clouds))
         self.useFixture(fixtures.EnvironmentVariable(
             'OS_CLOUD', self.ironic.cloud_name))
+        # Swept again while the cloud is still named, so that a failed
+        # test leaves no node in the Ironic the next test of its class uses.
+        self.addCleanup(self.sweep)
         self.linux_bridge(self.source_prefix + 'lb')
         self.ovs_bridge(self.source_prefix + 'ov')
 
     def attach_service_logs(self, exc_info):
-        logs = [('ironic-log', self.ironic.log_file)]
-        if self.ironic.keystone:
-            logs.append(('keystone-log', self.ironic.keystone.log_file))
-        for name, path in logs:
+        for path in self._service_logs():
             if path.exists():
-                self.addDetail(name, content.content_from_file(
+                self.addDetail(path.name, content.content_from_file(
                     str(path), buffer_now=True))
 
     def _clouds_with_unreachable_one(self):
