@@ -25,11 +25,14 @@ What is counted on each hypervisor:
   when their domain is re-created) and nodes whose domain a killed run
   did not create yet count already. ``capacity: {memory_mb: N}`` in the
   cluster file also caps the memory of Tenks' nodes there.
-- Disk: what the pool (or, before it exists, its file system) has free,
-  less the full size of the volumes placed there in this run, since a
-  qcow2 volume may grow to its size. ``capacity: {disk: 10GiB}`` also caps
-  the size of Tenks' volumes there. A remote hypervisor without the pool
-  has no known free disk: only ``capacity`` limits it.
+- Disk: disk_overcommit_ratio times what the pool (or, before it exists,
+  its file system) has free, less the full size of the volumes placed
+  there in this run. The free space already reflects what existing
+  volumes have written; a new qcow2 volume writes almost nothing until
+  used, but may grow to its size, hence the ratio (1.0: never more than
+  fits). ``capacity: {disk: 10GiB}`` also caps the size of Tenks' volumes
+  there. A remote hypervisor without the pool has no known free disk:
+  only ``capacity`` limits it.
 - vCPUs: only ``capacity: {vcpus: N}`` limits them; QEMU runs more vCPUs
   than a host has CPUs.
 
@@ -61,6 +64,7 @@ class CapacityScheduler:
 
     def __init__(self, conf=None, facts=None):
         self.ratio = 1.0 if conf is None else conf.memory_overcommit_ratio
+        self.disk_ratio = 1.0 if conf is None else conf.disk_overcommit_ratio
         self.facts = facts or {}
         # Bytes of volumes placed on each hypervisor by this run: the
         # facts were read before any of them existed.
@@ -94,13 +98,21 @@ class CapacityScheduler:
             limits['memory'].append(self._host_memory(
                 facts, hypervisor, request.state, mine))
             if facts.get('disk_free') is not None:
-                limits['disk'].append(_Limit(
-                    facts['disk_free'] - self._new_disk[hypervisor.name],
-                    ' free in %s' % facts['disk_source']))
+                limits['disk'].append(self._free_disk(facts, hypervisor))
         room = {resource: min(found, key=lambda limit: limit.left)
                 if found else None for resource, found in limits.items()}
         room['disk_note'] = _disk_note(facts)
         return room
+
+    def _free_disk(self, facts, hypervisor):
+        """Disk left for new volumes under disk_overcommit_ratio."""
+        placed = self._new_disk[hypervisor.name]
+        return _Limit(int(self.disk_ratio * facts['disk_free']) - placed,
+                      ' (%g x %.1f GiB free in %s%s)' % (
+                          self.disk_ratio, facts['disk_free'] / GIB,
+                          facts['disk_source'],
+                          ', less %.1f GiB of new volumes' % (placed / GIB)
+                          if placed else ''))
 
     def _host_memory(self, facts, hypervisor, state, mine):
         """Memory left on the host under memory_overcommit_ratio."""

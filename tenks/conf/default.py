@@ -34,6 +34,15 @@ opts = [
                       'within this ratio times its physical memory. Above '
                       '1.0, domains may be given more memory than the '
                       'host has.'),
+    cfg.FloatOpt('disk_overcommit_ratio', default=2.0, min=0.1,
+                 help='The capacity scheduler places volumes in a pool only '
+                      'while their sizes add up to at most this ratio '
+                      'times the space the pool has free. Volumes are thin '
+                      '(qcow2) and an Ironic deploy writes an image, not '
+                      'the whole disk (its default cleaning erases only '
+                      'metadata), so volumes rarely fill; 1.0 never '
+                      'overcommits, for clusters that erase or fill their '
+                      'disks.'),
     cfg.IntOpt('workers', default=8, min=1, max=64,
                help='Upper bound on nodes worked on concurrently.'),
 ]

@@ -257,6 +257,11 @@ class TestMemory(CapacityTestCase):
 
 class TestDisk(CapacityTestCase):
 
+    def setUp(self):
+        super().setUp()
+        # Full sizes counted: what the figures below are worked out for.
+        self.conf.set_override('disk_overcommit_ratio', 1.0)
+
     def test_free_disk_less_new_volumes(self):
         data = cluster_data(small=2)
         facts = {'hv1': host(disk=GIB + GIB // 2),
@@ -267,7 +272,8 @@ class TestDisk(CapacityTestCase):
         self.assertEqual({'tk0': 'hv1', 'tk1': 'hv2'}, self.where(result))
         self.assertEqual(
             'hv2: the only one it fits (3072 MiB left after); '
-            'hv1: has 0.5 GiB disk left free in pool tenks',
+            'hv1: has 0.5 GiB disk left (1 x 1.5 GiB free in pool tenks, '
+            'less 1.0 GiB of new volumes)',
             result['nodes']['tk1']['placement'])
 
     def test_fits_nowhere_for_disk(self):
@@ -275,9 +281,35 @@ class TestDisk(CapacityTestCase):
         self.assertNowhere(
             "cluster.yaml: no hypervisor can take a new node of spec "
             "small/tk/1: node type 'small' needs 1024 MiB, 1 vCPU, 1.0 GiB "
-            "disk; hv1 has 0.5 GiB disk left free in pool tenks; "
-            "hv2 has 0.0 GiB disk left free in pool tenks.",
+            "disk; hv1 has 0.5 GiB disk left (1 x 0.5 GiB free in pool "
+            "tenks); hv2 has 0.0 GiB disk left (1 x 0.0 GiB free in pool "
+            "tenks).",
             cluster_data(), facts)
+
+    def test_thin_volumes_overcommit_free_disk(self):
+        # The bug: a hundred 1 GiB volumes were refused on a disk with 77 GB
+        # free, though each writes almost nothing until used.
+        self.conf.set_override('disk_overcommit_ratio', 2.0)
+        data = cluster_data(small=100)
+        data['node_types']['small']['memory_mb'] = 16
+        data['hypervisors'] = {'hv1': data['hypervisors']['hv1']}
+        data['ipmi_port_range_end'] = data.get(
+            'ipmi_port_range_start', 6230) + 99
+        result = self.run_schedule(data, {'hv1': host(
+            memory_mb=64 * 1024, disk=77 * 1000 ** 3)})
+        self.assertEqual(100, len(result['nodes']))
+
+    def test_overcommitted_disk_still_refuses(self):
+        self.conf.set_override('disk_overcommit_ratio', 2.0)
+        data = cluster_data(small=4)
+        data['node_types']['small']['volumes'] = [{'capacity': '10GiB'}]
+        data['hypervisors'] = {'hv1': data['hypervisors']['hv1']}
+        err = self.assertRaises(exception.ScheduleError, self.run_schedule,
+                                data, {'hv1': host(disk=15 * GIB)})
+        self.assertIn(
+            "small/tk/1: node type 'small' needs 1024 MiB, 1 vCPU, 10.0 GiB "
+            "disk; hv1 has 0.0 GiB disk left (2 x 15.0 GiB free in pool "
+            "tenks, less 30.0 GiB of new volumes).", str(err))
 
     def test_capacity_disk_limit(self):
         data = cluster_data(small=3)
