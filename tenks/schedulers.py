@@ -40,6 +40,7 @@ memory left after placing it, the first by name on a tie.
 import collections
 import dataclasses
 
+from tenks import contracts
 from tenks import exception
 from tenks import schedule
 
@@ -54,14 +55,14 @@ class _Limit:
     why: str
 
 
-class CapacityScheduler:
+class CapacityScheduler(contracts.Scheduler):
     """Best fit by memory, within each hypervisor's memory and disk."""
 
     needs_facts = True
 
     def __init__(self, conf=None, facts=None):
+        super().__init__(conf, facts)
         self.ratio = 1.0 if conf is None else conf.memory_overcommit_ratio
-        self.facts = facts or {}
         # Bytes of volumes placed on each hypervisor by this run: the
         # facts were read before any of them existed.
         self._new_disk = collections.Counter()
@@ -80,7 +81,7 @@ class CapacityScheduler:
             raise exception.ScheduleError(_nowhere(request, need, short))
         choice = fits[0]
         self._new_disk[choice.name] += need['disk']
-        return schedule.Placement(
+        return contracts.Placement(
             choice, _explain(request, choice, fits, rooms, short, need))
 
     def _room(self, hypervisor, request):

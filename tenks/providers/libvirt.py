@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 
 import libvirt
 
+from tenks import contracts
 from tenks import exception
 from tenks import plan
 from tenks.providers import domain_xml
@@ -115,17 +116,22 @@ def _existing_parent(path):
     return path
 
 
-class Pool:
+class Pool(contracts.Kind):
     """The storage pool; an existing one of that name is shared."""
 
     name = 'pool'
+    shareable = True
+
+    def want(self, ctx, hypervisor):
+        settings = ctx.cluster.libvirt
+        return {} if ctx.teardown else {settings.pool_name:
+                                        settings.pool_path}
 
     @_translated
-    def plan(self, ctx, hypervisor):
+    def observe(self, ctx, hypervisor, want):
         settings = ctx.cluster.libvirt
-        want = {} if ctx.teardown else {settings.pool_name: settings.pool_path}
-        conn = ctx.libvirt(hypervisor)
-        record = ctx.state['hypervisors'].setdefault(hypervisor.name, {})
+        conn = ctx.hypervisors.connection(hypervisor)
+        record = ctx.state['hypervisors'].get(hypervisor.name, {})
         have = {}
         if settings.pool_name in _pool_names(conn):
             pool = conn.storagePoolLookupByName(settings.pool_name)
@@ -137,8 +143,7 @@ class Pool:
                       or mark in volumes)
                      and volumes - {mark} <= _known_volumes(ctx, hypervisor))
             have[settings.pool_name] = plan.Observed(owned, pool.isActive())
-        return plan.diff(self.name, hypervisor.name, want, have,
-                         self.compare, shareable=True)
+        return have
 
     @staticmethod
     def compare(want, active):
@@ -146,8 +151,8 @@ class Pool:
 
     @_translated
     def apply(self, ctx, hypervisor, actions):
-        conn = ctx.libvirt(hypervisor)
-        record = ctx.state['hypervisors'][hypervisor.name]
+        conn = ctx.hypervisors.connection(hypervisor)
+        record = ctx.state['hypervisors'].setdefault(hypervisor.name, {})
         for action in actions:
             if action.verb == plan.CREATE:
                 # Recorded first: a run killed half way still owns it.
@@ -175,10 +180,10 @@ def _pool_names(conn):
 def _domain_facts(ctx, hypervisor):
     """Facts of every domain of the hypervisor, read once per step."""
     def read():
-        documents = [_unless_undefined(domain.XMLDesc)
-                     for domain in ctx.libvirt(hypervisor).listAllDomains()]
+        documents = [_unless_undefined(domain.XMLDesc) for domain in
+                     ctx.hypervisors.connection(hypervisor).listAllDomains()]
         return [domain_xml.parse(xml) for xml in documents if xml]
-    return ctx.cached(('domains', hypervisor.name), read)
+    return ctx.facts.cached(('domains', hypervisor.name), read)
 
 
 def _known_volumes(ctx, hypervisor):
@@ -228,31 +233,41 @@ def _delete_pool(pool, mark):
 
 
 def _pool(ctx, hypervisor):
-    return ctx.libvirt(hypervisor).storagePoolLookupByName(
+    return ctx.hypervisors.connection(hypervisor).storagePoolLookupByName(
         ctx.cluster.libvirt.pool_name)
 
 
-class Volumes:
+def _engine(ctx, hypervisor):
+    """The domain type for hypervisor, detected once per run."""
+    return ctx.facts.cached(('engine', hypervisor.name), lambda: (
+        engine_detect.detect(
+            ctx.cluster.libvirt.engine, ctx.hypervisors.host(hypervisor),
+            os.path.join(ctx.hypervisors.state_dir,
+                         'kvm-probe-%s' % hypervisor.name))), keep=True)
+
+
+class Volumes(contracts.Kind):
     """A qcow2 volume per node disk."""
 
     name = 'volume'
 
-    @_translated
-    def plan(self, ctx, hypervisor):
-        want = {volume['name']: volume['capacity']
+    def want(self, ctx, hypervisor):
+        return {volume['name']: volume['capacity']
                 for node in ctx.present_nodes(hypervisor)
                 for volume in node['volumes']}
+
+    @_translated
+    def observe(self, ctx, hypervisor, want):
         known = _known_volumes(ctx, hypervisor)
         have = {}
         if ctx.cluster.libvirt.pool_name in _pool_names(
-                ctx.libvirt(hypervisor)):
+                ctx.hypervisors.connection(hypervisor)):
             pool = _pool(ctx, hypervisor)
             for name in _volumes(pool):
                 if name in want or name in known:
                     capacity = pool.storageVolLookupByName(name).info()[1]
                     have[name] = plan.Observed(name in known, capacity)
-        return plan.diff(self.name, hypervisor.name, want, have,
-                         self.compare)
+        return have
 
     @staticmethod
     def compare(want, have):
@@ -288,23 +303,28 @@ def _volume_xml(name, capacity, volume_format):
     return ET.tostring(volume, 'unicode')
 
 
-class Domains:
+class Domains(contracts.Kind):
     """A domain per node, left powered off when created."""
 
     name = 'domain'
 
     @_translated
-    def plan(self, ctx, hypervisor):
-        want = {node['name']: self._render(ctx, hypervisor, node)
+    def want(self, ctx, hypervisor):
+        return {node['name']: self._render(ctx, hypervisor, node)
                 for node in ctx.present_nodes(hypervisor)}
+
+    @_translated
+    def observe(self, ctx, hypervisor, want):
         have = {}
         for facts in _domain_facts(ctx, hypervisor):
             owned = facts['cluster'] == ctx.cluster_id
             if owned or facts['name'] in want:
                 have[facts['name']] = plan.Observed(owned, facts)
+        return have
+
+    def review(self, ctx, hypervisor, actions):
         return [_placement_reason(action, ctx.state['nodes'])
-                for action in plan.diff(self.name, hypervisor.name, want,
-                                        have, self.compare)]
+                for action in actions]
 
     def _render(self, ctx, hypervisor, node):
         pool_path = ctx.cluster.libvirt.pool_path
@@ -315,7 +335,7 @@ class Domains:
         xml = domain_xml.render(
             node, [os.path.join(pool_path, volume['name'])
                    for volume in node['volumes']],
-            engine=ctx.engine(hypervisor),
+            engine=_engine(ctx, hypervisor),
             emulator=ctx.cluster.libvirt.emulator, console_log=console,
             cluster_id=ctx.cluster_id)
         return {'xml': xml, 'facts': domain_xml.parse(xml),
@@ -331,12 +351,12 @@ class Domains:
 
     @_translated
     def apply(self, ctx, hypervisor, actions):
-        conn = ctx.libvirt(hypervisor)
+        conn = ctx.hypervisors.connection(hypervisor)
         consoles = {os.path.dirname(action.want['console_log'])
                     for action in actions
                     if action.want and action.want['console_log']}
         for directory in sorted(consoles):
-            ctx.host_of(hypervisor).make_dirs(directory)
+            ctx.hypervisors.host(hypervisor).make_dirs(directory)
         ctx.map(lambda action: self._apply(conn, action), actions)
 
     @staticmethod
@@ -365,13 +385,72 @@ def _placement_reason(action, nodes):
     return dataclasses.replace(action, reason=placement)
 
 
-class LibvirtProvider:
+_POWER = {
+    libvirt.VIR_DOMAIN_RUNNING: 'running',
+    libvirt.VIR_DOMAIN_BLOCKED: 'running',
+    libvirt.VIR_DOMAIN_PAUSED: 'paused',
+    libvirt.VIR_DOMAIN_SHUTDOWN: 'shutting down',
+    libvirt.VIR_DOMAIN_SHUTOFF: 'shut off',
+    libvirt.VIR_DOMAIN_CRASHED: 'crashed',
+}
+
+
+class Machine(contracts.Machine):
+    """A node's libvirt domain."""
+
+    def __init__(self, domain):
+        self.domain = domain
+
+    @_translated
+    def facts(self):
+        return domain_xml.parse(self.domain.XMLDesc())
+
+    @_translated
+    def is_active(self):
+        return self.domain.isActive() == 1
+
+    @_translated
+    def start(self):
+        self.domain.create()
+
+    @_translated
+    def stop(self):
+        self.domain.destroy()
+
+
+class LibvirtProvider(contracts.Provider):
     """Node provider plugin: the resource kinds of libvirt nodes."""
 
     connect = staticmethod(connect)
-    detect_engine = staticmethod(engine_detect.detect)
-    capacity_facts = staticmethod(capacity_facts)
 
     @staticmethod
     def kinds():
         return [Pool(), Volumes(), Domains()]
+
+    def capacity(self, cluster, hypervisor):
+        try:
+            conn = self.connect(hypervisor.libvirt_uri)
+        except exception.ProviderError as err:
+            raise exception.ProviderError('Hypervisor %s is out of reach: '
+                                          '%s' % (hypervisor.name, err))
+        try:
+            return capacity_facts(conn, cluster.libvirt.pool_name,
+                                  cluster.libvirt.pool_path,
+                                  hypervisor.is_local)
+        finally:
+            conn.close()
+
+    @staticmethod
+    def machine(conn, name):
+        try:
+            return Machine(conn.lookupByName(name))
+        except libvirt.libvirtError as err:
+            if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                return None
+            raise exception.ProviderError('libvirt: %s' % err)
+
+    @staticmethod
+    @_translated
+    def power_states(conn):
+        return {domain.name(): _POWER.get(domain.state()[0], 'unknown')
+                for domain in conn.listAllDomains()}

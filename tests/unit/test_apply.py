@@ -12,27 +12,37 @@
 
 import os
 import threading
-import types
 
 import fixtures
 import testtools
 
-from tenks import context as ctx_module
+from tenks import contracts
 from tenks import deploy
 from tenks import plan
+from tests.unit import fakes
 
 KINDS = ('veth', 'domain', 'bmc', 'ironic-node', 'ironic-port', 'ironic-state',
          'flavor')
+LANES = {'ironic-node': contracts.ENROLMENT,
+         'ironic-port': contracts.ENROLMENT,
+         'ironic-state': contracts.AFTER, 'flavor': contracts.AFTER}
 
 
-class Kind:
+class Kind(contracts.Kind):
     """Records when its steps run; may block or fail on cue."""
 
     def __init__(self, name, log, before=None, fail=False):
         self.name = name
+        self.lane = LANES.get(name, contracts.HOST_STEP)
         self.log = log
         self.before = before
         self.fail = fail
+
+    def want(self, ctx, hypervisor):
+        return {}
+
+    def observe(self, ctx, hypervisor, want):
+        return {}
 
     def apply(self, ctx, hypervisor, actions):
         if self.before:
@@ -44,27 +54,9 @@ class Kind:
             raise RuntimeError('%s failed' % self.name)
 
 
-class FakeContext(ctx_module.Context):
-    """A Context's step bookkeeping, without hosts or Ironic."""
-
-    def __init__(self, path, kinds):
-        self.cluster = types.SimpleNamespace(
-            state_file_path=path,
-            hypervisors=[types.SimpleNamespace(name='hv')])
-        self.state = {'nodes': {}}
-        self.teardown = False
-        self._kinds = kinds
-
-    def kinds(self):
-        return self._kinds
-
-    def forget_facts(self):
-        pass
-
-
 def actions(verb, names):
-    return plan.order([plan.Action(kind, verb, 'x', 'hv') for kind in names],
-                      list(KINDS))
+    return plan.order([plan.Action(kind, verb, 'x', 'localhost')
+                       for kind in names], list(KINDS))
 
 
 class TestApply(testtools.TestCase):
@@ -77,7 +69,8 @@ class TestApply(testtools.TestCase):
 
     def context(self, **special):
         kinds = [special.get(name) or Kind(name, self.log) for name in KINDS]
-        return FakeContext(self.path, kinds)
+        return fakes.make_context(
+            fakes.cluster_data(state_file_path=self.path), kinds=kinds)
 
     def test_enrolment_runs_beside_the_hypervisor_steps(self):
         enrolling = threading.Event()
