@@ -13,7 +13,7 @@
 """The capacity scheduler: each new node where the most memory is left.
 
 Pure: the facts of each hypervisor come in (gathered by
-tenks.providers.libvirt.capacity_facts), a Placement comes out.
+tenks.providers.libvirt_facts.capacity_facts), a Placement comes out.
 
 What is counted on each hypervisor:
 

@@ -10,10 +10,13 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The libvirt node provider: a storage pool, qcow2 volumes and domains."""
+"""The libvirt node provider: a storage pool, qcow2 volumes and domains.
+
+What a hypervisor's libvirt says of itself (capacity, pools) and how it
+is reached are in tenks.providers.libvirt_facts.
+"""
 
 import dataclasses
-import functools
 import os
 import xml.etree.ElementTree as ET
 
@@ -24,96 +27,7 @@ from tenks import exception
 from tenks import plan
 from tenks.providers import domain_xml
 from tenks.providers import engine as engine_detect
-
-
-def _quiet(unused_ctx, unused_error):
-    """libvirt prints every error itself unless told otherwise."""
-
-
-def _translated(function):
-    """Turn libvirt errors into ProviderErrors naming what was done."""
-    @functools.wraps(function)
-    def wrapper(*args):
-        try:
-            return function(*args)
-        except libvirt.libvirtError as err:
-            raise exception.ProviderError('libvirt: %s' % err)
-    return wrapper
-
-
-def connect(uri):
-    libvirt.registerErrorHandler(_quiet, None)
-    try:
-        return libvirt.open(uri)
-    except libvirt.libvirtError as err:
-        raise exception.ProviderError(
-            'Cannot connect to libvirt at %s: %s. Is libvirtd running '
-            '(tools/setup-host.sh starts it)?' % (uri, err))
-
-
-@_translated
-def capacity_facts(conn, pool_name, pool_path, local):
-    """What the capacity scheduler needs to know of a hypervisor.
-
-    Memory is in MiB; ``committed_mb`` is the maximum memory of every
-    defined domain, running or not, since any may be started. Free disk
-    comes from the pool when it is active, else from the file system the
-    pool would be made on; that can only be read here, so a remote
-    hypervisor without the pool has ``disk_free`` None, unknown.
-    """
-    info = conn.getInfo()
-    domains = _max_memory_mb(conn)
-    # getInfo() gives memory in MiB, unlike the C API's KiB.
-    facts = {'memory_mb': info[1], 'cpus': info[2], 'domains': domains,
-             'committed_mb': sum(domains.values())}
-    facts['disk_free'], facts['disk_source'] = _disk_free(
-        conn, pool_name, pool_path, local)
-    return facts
-
-
-def _max_memory_mb(conn):
-    sizes = {}
-    for domain in conn.listAllDomains(0):
-        # A domain undefined since it was listed holds no memory now.
-        memory = _unless_undefined(domain.maxMemory)
-        if memory is not None:
-            sizes[domain.name()] = memory // 1024
-    return sizes
-
-
-def _unless_undefined(read):
-    """read() of a listed domain; None if it was undefined meanwhile.
-
-    Other clusters and other tools change the hypervisor while Tenks
-    reads it.
-    """
-    try:
-        return read()
-    except libvirt.libvirtError as err:
-        if err.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
-            raise
-    return None
-
-
-def _disk_free(conn, pool_name, pool_path, local):
-    if pool_name in _pool_names(conn):
-        pool = conn.storagePoolLookupByName(pool_name)
-        if pool.isActive():
-            # info(): state, capacity, allocation, available (bytes).
-            return pool.info()[3], 'pool %s' % pool_name
-    if local:
-        path = _existing_parent(pool_path)
-        stat = os.statvfs(path)
-        return stat.f_bavail * stat.f_frsize, 'file system of %s' % path
-    return None, ('unknown: pool %s is not active on this remote '
-                  'hypervisor' % pool_name)
-
-
-def _existing_parent(path):
-    """path, or its nearest parent that exists: the pool is made there."""
-    while not os.path.exists(path) and os.path.dirname(path) != path:
-        path = os.path.dirname(path)
-    return path
+from tenks.providers import libvirt_facts
 
 
 class Pool(contracts.Kind):
@@ -127,13 +41,13 @@ class Pool(contracts.Kind):
         return {} if ctx.teardown else {settings.pool_name:
                                         settings.pool_path}
 
-    @_translated
+    @libvirt_facts.translated
     def observe(self, ctx, hypervisor, want):
         settings = ctx.cluster.libvirt
         conn = ctx.hypervisors.connection(hypervisor)
         record = ctx.state['hypervisors'].get(hypervisor.name, {})
         have = {}
-        if settings.pool_name in _pool_names(conn):
+        if settings.pool_name in libvirt_facts.pool_names(conn):
             pool = conn.storagePoolLookupByName(settings.pool_name)
             volumes = set(_volumes(pool))
             mark = _pool_mark(ctx)
@@ -149,7 +63,7 @@ class Pool(contracts.Kind):
     def compare(want, active):
         return None if active else 'inactive'
 
-    @_translated
+    @libvirt_facts.translated
     def apply(self, ctx, hypervisor, actions):
         conn = ctx.hypervisors.connection(hypervisor)
         record = ctx.state['hypervisors'].setdefault(hypervisor.name, {})
@@ -173,15 +87,12 @@ def _volumes(pool):
     return pool.listVolumes()
 
 
-def _pool_names(conn):
-    return set(conn.listStoragePools() + conn.listDefinedStoragePools())
-
-
 def _domain_facts(ctx, hypervisor):
     """Facts of every domain of the hypervisor, read once per step."""
     def read():
-        documents = [_unless_undefined(domain.XMLDesc) for domain in
-                     ctx.hypervisors.connection(hypervisor).listAllDomains()]
+        conn = ctx.hypervisors.connection(hypervisor)
+        documents = [libvirt_facts.unless_undefined(domain.XMLDesc)
+                     for domain in conn.listAllDomains()]
         return [domain_xml.parse(xml) for xml in documents if xml]
     return ctx.facts.cached(('domains', hypervisor.name), read)
 
@@ -256,11 +167,11 @@ class Volumes(contracts.Kind):
                 for node in ctx.present_nodes(hypervisor)
                 for volume in node['volumes']}
 
-    @_translated
+    @libvirt_facts.translated
     def observe(self, ctx, hypervisor, want):
         known = _known_volumes(ctx, hypervisor)
         have = {}
-        if ctx.cluster.libvirt.pool_name in _pool_names(
+        if ctx.cluster.libvirt.pool_name in libvirt_facts.pool_names(
                 ctx.hypervisors.connection(hypervisor)):
             pool = _pool(ctx, hypervisor)
             for name in _volumes(pool):
@@ -276,7 +187,7 @@ class Volumes(contracts.Kind):
             return 'capacity %d, wanted %d' % (have, want)
         return None
 
-    @_translated
+    @libvirt_facts.translated
     def apply(self, ctx, hypervisor, actions):
         pool = _pool(ctx, hypervisor)
         ctx.map(lambda action: self._apply(pool, action), actions)
@@ -308,12 +219,12 @@ class Domains(contracts.Kind):
 
     name = 'domain'
 
-    @_translated
+    @libvirt_facts.translated
     def want(self, ctx, hypervisor):
         return {node['name']: self._render(ctx, hypervisor, node)
                 for node in ctx.present_nodes(hypervisor)}
 
-    @_translated
+    @libvirt_facts.translated
     def observe(self, ctx, hypervisor, want):
         have = {}
         for facts in _domain_facts(ctx, hypervisor):
@@ -349,7 +260,7 @@ class Domains(contracts.Kind):
                    if wanted[key] != have[key]]
         return 'changed: %s' % ', '.join(changed) if changed else None
 
-    @_translated
+    @libvirt_facts.translated
     def apply(self, ctx, hypervisor, actions):
         conn = ctx.hypervisors.connection(hypervisor)
         consoles = {os.path.dirname(action.want['console_log'])
@@ -401,19 +312,19 @@ class Machine(contracts.Machine):
     def __init__(self, domain):
         self.domain = domain
 
-    @_translated
+    @libvirt_facts.translated
     def facts(self):
         return domain_xml.parse(self.domain.XMLDesc())
 
-    @_translated
+    @libvirt_facts.translated
     def is_active(self):
         return self.domain.isActive() == 1
 
-    @_translated
+    @libvirt_facts.translated
     def start(self):
         self.domain.create()
 
-    @_translated
+    @libvirt_facts.translated
     def stop(self):
         self.domain.destroy()
 
@@ -421,7 +332,7 @@ class Machine(contracts.Machine):
 class LibvirtProvider(contracts.Provider):
     """Node provider plugin: the resource kinds of libvirt nodes."""
 
-    connect = staticmethod(connect)
+    connect = staticmethod(libvirt_facts.connect)
 
     @staticmethod
     def kinds():
@@ -434,9 +345,9 @@ class LibvirtProvider(contracts.Provider):
             raise exception.ProviderError('Hypervisor %s is out of reach: '
                                           '%s' % (hypervisor.name, err))
         try:
-            return capacity_facts(conn, cluster.libvirt.pool_name,
-                                  cluster.libvirt.pool_path,
-                                  hypervisor.is_local)
+            return libvirt_facts.capacity_facts(
+                conn, cluster.libvirt.pool_name, cluster.libvirt.pool_path,
+                hypervisor.is_local)
         finally:
             conn.close()
 
@@ -450,7 +361,7 @@ class LibvirtProvider(contracts.Provider):
             raise exception.ProviderError('libvirt: %s' % err)
 
     @staticmethod
-    @_translated
+    @libvirt_facts.translated
     def power_states(conn):
         return {domain.name(): _POWER.get(domain.state()[0], 'unknown')
                 for domain in conn.listAllDomains()}

@@ -18,7 +18,9 @@ import testtools
 
 from tenks import contracts
 from tenks import deploy
+from tenks import kinds
 from tenks import plan
+from tenks import plugins
 from tests.unit import fakes
 
 KINDS = ('veth', 'domain', 'bmc', 'ironic-node', 'ironic-port', 'ironic-state',
@@ -118,3 +120,49 @@ class TestApply(testtools.TestCase):
         ran = [name for name, _ in self.log]
         self.assertIn('bmc', ran)
         self.assertNotIn('ironic-state', ran)
+
+
+class Recorder(contracts.Kind):
+    """Plans one action per hypervisor it is planned for."""
+
+    def __init__(self, name, scope):
+        self.name = name
+        self.scope = scope
+
+    def want(self, ctx, hypervisor):
+        return {self.name: True}
+
+    def observe(self, ctx, hypervisor, want):
+        return {}
+
+    def apply(self, ctx, hypervisor, actions):
+        pass
+
+
+class TestDeclarations(testtools.TestCase):
+
+    def test_a_cluster_kind_is_planned_once(self):
+        data = fakes.cluster_data(hypervisors={
+            'hv0': {'address': 'localhost'},
+            'hv1': {'address': '203.0.113.11'}})
+        ctx = fakes.make_context(data, kinds=[
+            Recorder('each', contracts.PER_HYPERVISOR),
+            Recorder('once', contracts.PER_CLUSTER)])
+        self.assertEqual(
+            [('each', 'hv0'), ('each', 'hv1'), ('once', 'hv0')],
+            [(a.kind, a.hypervisor) for a in deploy.plan(ctx)])
+
+    def test_the_real_kinds_declare_their_lanes(self):
+        run_kinds = kinds.of_run(fakes.FakeProvider(), [
+            plugin() for _, plugin in plugins.load_all(
+                plugins.BMC_EMULATORS)])
+        declared = {kind.name: (kind.lane, kind.scope) for kind in run_kinds}
+        for name in ('ironic-node', 'ironic-port'):
+            self.assertEqual((contracts.ENROLMENT, contracts.PER_HYPERVISOR),
+                             declared.pop(name))
+        self.assertEqual((contracts.AFTER, contracts.PER_HYPERVISOR),
+                         declared.pop('ironic-state'))
+        self.assertEqual((contracts.AFTER, contracts.PER_CLUSTER),
+                         declared.pop('nova-flavor'))
+        self.assertEqual({(contracts.HOST_STEP, contracts.PER_HYPERVISOR)},
+                         set(declared.values()))

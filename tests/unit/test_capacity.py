@@ -29,6 +29,7 @@ from tenks import deploy
 from tenks import exception
 from tenks import plan
 from tenks.providers import libvirt as libvirt_provider
+from tenks.providers import libvirt_facts
 from tenks import schedule
 from tenks import schedulers
 from tenks import state
@@ -511,8 +512,7 @@ class TestCapacityFacts(testtools.TestCase):
             {'memory_mb': 7936, 'cpus': 4,
              'domains': {'a': 1024, 'b': 512}, 'committed_mb': 1536,
              'disk_free': 5 * GIB, 'disk_source': 'pool tenks'},
-            libvirt_provider.capacity_facts(conn, 'tenks', '/srv/pool',
-                                            False))
+            libvirt_facts.capacity_facts(conn, 'tenks', '/srv/pool', False))
 
     def test_domains_undefined_while_read_are_left_out(self):
         conn = FakeConnection(domains=[FakeDomain('a', 1048576),
@@ -528,14 +528,14 @@ class TestCapacityFacts(testtools.TestCase):
         conn = FakeConnection(pools={'tenks': FakePool(False, 0)})
         stat = types.SimpleNamespace(f_bavail=10, f_frsize=4096)
         with mock.patch.object(os, 'statvfs', return_value=stat) as statvfs:
-            facts = libvirt_provider.capacity_facts(
+            facts = libvirt_facts.capacity_facts(
                 conn, 'tenks', os.path.join(base, 'a', 'b', 'pool'), True)
         statvfs.assert_called_once_with(base)
         self.assertEqual((40960, 'file system of %s' % base),
                          (facts['disk_free'], facts['disk_source']))
 
     def test_remote_without_pool_is_unknown(self):
-        facts = libvirt_provider.capacity_facts(
+        facts = libvirt_facts.capacity_facts(
             FakeConnection(), 'tenks', '/srv/pool', False)
         self.assertIsNone(facts['disk_free'])
         self.assertEqual('unknown: pool tenks is not active on this remote '
