@@ -54,7 +54,7 @@ class Run:
             return []
         return [node for node in self.state['nodes'].values()
                 if node['hypervisor'] == hypervisor.name
-                and node.get('state') == schedule.PRESENT
+                and schedule.is_present(node)
                 and bmc_driver in (None, node['bmc']['driver'])]
 
     def served_nodes(self, hypervisor, emulator):

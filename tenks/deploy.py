@@ -214,7 +214,7 @@ class _Lane(threading.Thread):
 def _forget_absent(ctx, path):
     nodes = ctx.state['nodes']
     for name in [n for n, node in nodes.items()
-                 if node.get('state') == schedule.ABSENT]:
+                 if not schedule.is_present(node)]:
         del nodes[name]
     if ctx.teardown and not nodes:
         # The lock's release then removes the lock file too.

@@ -39,6 +39,11 @@ ABSENT = 'absent'
 PRESENT = 'present'
 
 
+def is_present(node):
+    """Whether the next state keeps node (not marked for removal)."""
+    return node.get('state') != ABSENT
+
+
 class RoundRobinScheduler(contracts.Scheduler):
     """Hypervisors in turn, skipping those that cannot take a node."""
 
@@ -85,7 +90,7 @@ def new_node_count(cluster, previous):
     """How many nodes schedule() would add to previous; cheap."""
     present = {}
     for node in previous['nodes'].values():
-        if node.get('state') != ABSENT:
+        if is_present(node):
             present[node['spec']] = present.get(node['spec'], 0) + 1
     return sum(max(0, spec.count - present.get(spec.key, 0))
                for spec in cluster.specs)
@@ -123,7 +128,7 @@ def _lowest_free(used, start=0):
 def _kept_nodes(spec, nodes):
     """Names of the spec's live nodes to keep: the lowest-numbered."""
     mine = [name for name, node in nodes.items()
-            if node['spec'] == spec.key and node.get('state') != ABSENT]
+            if node['spec'] == spec.key and is_present(node)]
     mine.sort(key=lambda name: (naming.node_index(name, spec.node_name_prefix)
                                 or 0, name))
     return mine[:spec.count]

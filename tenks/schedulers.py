@@ -88,7 +88,7 @@ class CapacityScheduler(contracts.Scheduler):
         """The tightest limit on each resource; None where unlimited."""
         mine = [node for node in request.state['nodes'].values()
                 if node['hypervisor'] == hypervisor.name
-                and node.get('state') != schedule.ABSENT]
+                and schedule.is_present(node)]
         facts = self.facts.get(hypervisor.name)
         limits = _capacity_limits(hypervisor.capacity, mine)
         if facts:

@@ -72,7 +72,7 @@ def verify(conf, state_path, power=False, pxe=False, nodes=None):
 
 def _chosen(data, path, names):
     present = {name: node for name, node in data['nodes'].items()
-               if node.get('state') != schedule.ABSENT}
+               if schedule.is_present(node)}
     if not present:
         raise exception.StateError('State file %s records no nodes: '
                                    'nothing to verify.' % path)

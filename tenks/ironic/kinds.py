@@ -176,7 +176,7 @@ class Ports(_Enrolment):
 
     def observe(self, ctx, hypervisor, want):
         ironic = ctx.ironic()
-        kept = {item['node'] for item in want.values()}
+        kept = {node['name'] for node in enrolled_nodes(ctx, hypervisor)}
         mine = {node['id']: node['name'] in kept
                 for node in ironic.nodes().values()
                 if _mine(ctx, hypervisor, node['extra'])}
