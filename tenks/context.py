@@ -93,7 +93,7 @@ class Context(Run):
 
     def __init__(self, conf, cluster, state, teardown=False, force=False):
         super().__init__(conf, cluster, state, teardown, force)
-        self.provider = plugins.load(plugins.PROVIDERS, 'libvirt')()
+        self.provider = plugins.provider()
         # Every emulator, not only the cluster's: one no longer chosen
         # still removes what it served.
         self.bmc_emulators = [plugin() for _, plugin in

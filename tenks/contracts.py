@@ -89,7 +89,11 @@ class Kind(abc.ABC):
         return actions
 
     def plan(self, ctx, hypervisor):
-        """The actions turning what exists into what is wanted."""
+        """The actions turning what exists into what is wanted.
+
+        Derived from the members above; a kind whose actions are not a
+        diff of wanted and observed (provision moves) overrides it.
+        """
         if not self.relevant(ctx, hypervisor):
             return []
         want = self.want(ctx, hypervisor)

@@ -74,7 +74,7 @@ def _capacity_facts(cluster):
     The run's own connections are opened later by its Context; this one
     is closed before any of them.
     """
-    provider = plugins.load(plugins.PROVIDERS, 'libvirt')()
+    provider = plugins.provider()
     facts = {}
     for hypervisor in cluster.hypervisors:
         facts[hypervisor.name] = provider.capacity(cluster, hypervisor)

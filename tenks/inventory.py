@@ -79,7 +79,7 @@ def _ironic_nodes(data, conf):
 
 
 def _power_states(conf, path, data):
-    provider = plugins.load(plugins.PROVIDERS, 'libvirt')()
+    provider = plugins.provider()
     hypervisors = hypervisors_module.Hypervisors.from_state(
         conf, data, path, provider)
     states = {}

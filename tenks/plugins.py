@@ -30,6 +30,9 @@ PROVIDERS = 'tenks.providers'
 BMC_EMULATORS = 'tenks.bmc_emulators'
 SCHEDULERS = 'tenks.schedulers'
 
+# The node provider every run uses; the namespace allows others.
+PROVIDER = 'libvirt'
+
 CONTRACTS = {
     PROVIDERS: contracts.Provider,
     BMC_EMULATORS: contracts.BMCEmulator,
@@ -78,3 +81,8 @@ def load_all(namespace):
         namespace, on_load_failure_callback=failed)
     return [(ext.name, _checked(namespace, ext.name, ext.plugin))
             for ext in sorted(manager, key=lambda ext: ext.name)]
+
+
+def provider():
+    """An instance of the node provider."""
+    return load(PROVIDERS, PROVIDER)()

@@ -89,7 +89,7 @@ class _World:
     def __init__(self, conf, state_path, data):
         self.data = data
         self.cluster_id = data['cluster_id']
-        self.provider = plugins.load(plugins.PROVIDERS, 'libvirt')()
+        self.provider = plugins.provider()
         self.hypervisors = hypervisors.Hypervisors.from_state(
             conf, data, state_path, self.provider)
         self._nets = {}
