@@ -23,12 +23,12 @@ import logging
 import os
 
 from oslo_config import types
-from stevedore import extension
 import yaml
 
 from tenks import exception
 from tenks import model
 from tenks import naming
+from tenks import plugins
 from tenks import reader
 from tenks import units
 
@@ -482,8 +482,8 @@ def _bmc_emulators(top):
 
 def emulator_drivers():
     """{emulator plugin name: the Ironic drivers it serves}."""
-    return {ext.name: tuple(ext.plugin.drivers) for ext in
-            extension.ExtensionManager('tenks.bmc_emulators')}
+    return {name: tuple(plugin.drivers)
+            for name, plugin in plugins.load_all(plugins.BMC_EMULATORS)}
 
 
 def _redfish(top, conf):

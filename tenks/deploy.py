@@ -26,8 +26,9 @@ import threading
 import time
 
 from tenks import context as ctx_module
-from tenks import exception
+from tenks import contracts
 from tenks import plan as plan_module
+from tenks import plugins
 from tenks import redact
 from tenks import schedule
 from tenks import state as state_module
@@ -59,11 +60,10 @@ def session(conf, cluster, teardown=False, write=True, force=False):
 
 def _schedule(conf, cluster, previous):
     """The next state, placing new nodes with the configured scheduler."""
-    plugin = ctx_module.load_plugin('tenks.schedulers', conf.scheduler)
+    plugin = plugins.load(plugins.SCHEDULERS, conf.scheduler)
     facts = None
     # Reading hypervisors costs a connection each: only when it matters.
-    if (getattr(plugin, 'needs_facts', False)
-            and schedule.new_node_count(cluster, previous)):
+    if plugin.needs_facts and schedule.new_node_count(cluster, previous):
         facts = _capacity_facts(cluster)
     return schedule.schedule(cluster, previous, plugin(conf, facts))
 
@@ -74,20 +74,10 @@ def _capacity_facts(cluster):
     The run's own connections are opened later by its Context; this one
     is closed before any of them.
     """
-    provider = ctx_module.load_plugin('tenks.providers', 'libvirt')
+    provider = plugins.provider()
     facts = {}
     for hypervisor in cluster.hypervisors:
-        try:
-            conn = provider.connect(hypervisor.libvirt_uri)
-        except exception.ProviderError as err:
-            raise exception.ProviderError('Hypervisor %s is out of reach: '
-                                          '%s' % (hypervisor.name, err))
-        try:
-            facts[hypervisor.name] = provider.capacity_facts(
-                conn, cluster.libvirt.pool_name, cluster.libvirt.pool_path,
-                hypervisor.is_local)
-        finally:
-            conn.close()
+        facts[hypervisor.name] = provider.capacity(cluster, hypervisor)
         LOG.debug('Capacity of %s: %s', hypervisor.name, {
             key: value for key, value in facts[hypervisor.name].items()
             if key != 'domains'})
@@ -120,38 +110,40 @@ def _keep_secret(credentials):
 
 
 def plan(ctx):
-    """Every action needed, in the order apply() would take them."""
+    """Every action needed, in the order apply() would take them.
+
+    A kind of cluster scope is planned once, with the first hypervisor.
+    """
     kinds = ctx.kinds()
     actions = []
-    for hypervisor in ctx.cluster.hypervisors:
+    for index, hypervisor in enumerate(ctx.cluster.hypervisors):
         for kind in kinds:
-            actions.extend(kind.plan(ctx, hypervisor))
+            if index == 0 or kind.scope == contracts.PER_HYPERVISOR:
+                actions.extend(kind.plan(ctx, hypervisor))
     return plan_module.order(actions, [kind.name for kind in kinds])
-
-
-# Node and port records need nothing a run makes on a hypervisor: they are
-# written beside the hypervisor steps. Provision state moves, which do
-# need the BMCs, are a kind ranked after both.
-ENROLMENT = ('ironic-node', 'ironic-port')
 
 
 def apply(ctx, actions, progress=lambda line: None):
     """Carry out actions step by step, saving the state after each.
 
     Deletions come first and one at a time, so Ironic lets go of a node
-    before its BMC and domain go. Then enrolment runs in a thread of its
-    own beside the hypervisor steps; whatever follows it waits for both.
+    before its BMC and domain go. Then the kinds of the enrolment lane
+    run in a thread of their own beside the host steps; the kinds of the
+    after lane wait for both.
     """
     path = ctx.cluster.state_file_path
     state_module.save(path, ctx.state)
+    lanes = {kind.name: kind.lane for kind in ctx.kinds()}
     steps = [list(group) for _, group in itertools.groupby(
         actions, lambda a: (a.verb == plan_module.DELETE, a.kind,
                             a.hypervisor))]
     deletions = [s for s in steps if s[0].verb == plan_module.DELETE]
     creations = [s for s in steps if s not in deletions]
-    lane = [s for s in creations if s[0].kind in ENROLMENT]
-    after = creations[creations.index(lane[-1]) + 1:] if lane else []
-    on_hosts = [s for s in creations if s not in lane and s not in after]
+    lane, after, on_hosts = ([s for s in creations
+                              if lanes[s[0].kind] == name]
+                             for name in (contracts.ENROLMENT,
+                                          contracts.AFTER,
+                                          contracts.HOST_STEP))
     run = _StepRunner(ctx, path, progress)
     for group in deletions:
         run(group)
@@ -184,7 +176,7 @@ class _StepRunner:
         self.kinds[first.kind].apply(
             self.ctx, self.hypervisors[first.hypervisor], group)
         if save:
-            self.ctx.forget_facts()
+            self.ctx.facts.forget()
             state_module.save(self.path, self.ctx.state)
         for action in group:
             self.progress(action.describe())
@@ -222,7 +214,7 @@ class _Lane(threading.Thread):
 def _forget_absent(ctx, path):
     nodes = ctx.state['nodes']
     for name in [n for n, node in nodes.items()
-                 if node.get('state') == schedule.ABSENT]:
+                 if not schedule.is_present(node)]:
         del nodes[name]
     if ctx.teardown and not nodes:
         # The lock's release then removes the lock file too.

@@ -15,10 +15,12 @@
 import logging
 
 from cliff import columns
-import libvirt
 
+from tenks import endpoints
 from tenks import exception
+from tenks import hypervisors as hypervisors_module
 from tenks.ironic import client as ironic_client
+from tenks import plugins
 from tenks import state as state_module
 
 LOG = logging.getLogger(__name__)
@@ -26,15 +28,6 @@ LOG = logging.getLogger(__name__)
 COLUMNS = ('Node', 'Hypervisor', 'State', 'Memory MB', 'vCPUs', 'BMC',
            'MACs', 'Bridge ports', 'Ironic UUID', 'Provision state',
            'Power state')
-
-_POWER = {
-    libvirt.VIR_DOMAIN_RUNNING: 'running',
-    libvirt.VIR_DOMAIN_BLOCKED: 'running',
-    libvirt.VIR_DOMAIN_PAUSED: 'paused',
-    libvirt.VIR_DOMAIN_SHUTDOWN: 'shutting down',
-    libvirt.VIR_DOMAIN_SHUTOFF: 'shut off',
-    libvirt.VIR_DOMAIN_CRASHED: 'crashed',
-}
 
 
 class ListColumn(columns.FormattableColumn):
@@ -49,7 +42,7 @@ class ListColumn(columns.FormattableColumn):
 
 def rows(path, conf):
     data = state_module.load(path)
-    states = _power_states(data)
+    states = _power_states(conf, path, data)
     enrolled = _ironic_nodes(data, conf)
     return [_row(node, states.get(node['name'], 'missing'),
                  enrolled.get(node.get('ironic_uuid')),
@@ -59,20 +52,10 @@ def rows(path, conf):
                                key=lambda node: node['name'])]
 
 
-def bmc_endpoint(node, tls):
-    """Where a node's BMC answers: host:port, or the Redfish system URL."""
-    bmc = node['bmc']
-    if bmc['driver'] == 'redfish':
-        return '%s://%s:%d/redfish/v1/Systems/%s' % (
-            'https' if tls else 'http', bmc['address'], bmc['port'],
-            node['uuid'])
-    return '%s:%s' % (bmc['address'], bmc['port'])
-
-
 def _row(node, power, ironic_node, tls):
     ironic_node = ironic_node or {}
     return (node['name'], node['hypervisor'], power, node['memory_mb'],
-            node['vcpus'], bmc_endpoint(node, tls),
+            node['vcpus'], endpoints.bmc_endpoint(node, tls),
             ListColumn([nic['mac'] for nic in node['nics']]),
             ListColumn(['%s:%s' % (nic['bridge'], nic['veth_bridge'])
                         for nic in node['nics']]),
@@ -95,21 +78,22 @@ def _ironic_nodes(data, conf):
     return {node['id']: node for node in nodes.values()}
 
 
-def _power_states(data):
+def _power_states(conf, path, data):
+    provider = plugins.provider()
+    hypervisors = hypervisors_module.Hypervisors.from_state(
+        conf, data, path, provider)
     states = {}
-    for name, record in data['hypervisors'].items():
-        uri = record.get('libvirt_uri')
-        if not uri:
-            continue
-        try:
-            conn = libvirt.open(uri)
-        except libvirt.libvirtError as err:
-            raise exception.ProviderError(
-                'Cannot read node states from %s (%s): %s' % (name, uri, err))
-        try:
-            for domain in conn.listAllDomains():
-                states[domain.name()] = _POWER.get(domain.state()[0],
-                                                   'unknown')
-        finally:
-            conn.close()
+    try:
+        for hypervisor in hypervisors.members:
+            if not hypervisor.libvirt_uri:
+                continue
+            try:
+                conn = hypervisors.connection(hypervisor)
+            except exception.ProviderError as err:
+                raise exception.ProviderError(
+                    'Cannot read node states from %s (%s): %s' % (
+                        hypervisor.name, hypervisor.libvirt_uri, err))
+            states.update(provider.power_states(conn))
+    finally:
+        hypervisors.close()
     return states

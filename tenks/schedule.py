@@ -20,18 +20,18 @@ them still knows what to remove.
 
 Which hypervisor a new node goes to is the choice of a scheduler plugin
 (entry point namespace ``tenks.schedulers``): a class made once per run as
-``plugin(conf, facts)``, whose ``place(request)`` returns a Placement.
-``facts`` maps hypervisor names to what the provider found there (see
-tenks.providers.libvirt.capacity_facts); it is gathered only for plugins
-whose ``needs_facts`` is true, and only when new nodes are to be placed.
+``plugin(conf, facts)``: a tenks.contracts.Scheduler, whose
+``place(request)`` returns a Placement. ``facts`` maps hypervisor names
+to what the provider found there (see tenks.contracts.Provider.capacity);
+it is gathered only for plugins whose ``needs_facts`` is true, and only
+when new nodes are to be placed.
 """
 
 import copy
-import dataclasses
 import random
-import typing
 import uuid
 
+from tenks import contracts
 from tenks import exception
 from tenks import naming
 
@@ -39,36 +39,16 @@ ABSENT = 'absent'
 PRESENT = 'present'
 
 
-@dataclasses.dataclass(frozen=True)
-class Request:
-    """One new node to place, and where it may go.
-
-    ``candidates`` map the node type's physnets and have an IPMI port
-    free; ``refused`` says, per other hypervisor, why it cannot take the
-    node. ``state`` is the next state as far as it is known: nodes to be
-    removed are already absent, kept nodes have their wanted hardware and
-    nodes placed before this one are in it.
-    """
-    cluster: typing.Any
-    spec: typing.Any
-    node_type: typing.Any
-    state: dict
-    candidates: tuple
-    refused: dict
+def is_present(node):
+    """Whether the next state keeps node (not marked for removal)."""
+    return node.get('state') != ABSENT
 
 
-@dataclasses.dataclass(frozen=True)
-class Placement:
-    hypervisor: typing.Any
-    reason: str = ''
-
-
-class RoundRobinScheduler:
+class RoundRobinScheduler(contracts.Scheduler):
     """Hypervisors in turn, skipping those that cannot take a node."""
 
-    needs_facts = False
-
     def __init__(self, conf=None, facts=None):
+        super().__init__(conf, facts)
         self._turn = 0
 
     def choose(self, node_type, candidates):
@@ -78,8 +58,8 @@ class RoundRobinScheduler:
 
     def place(self, request):
         choice = self.choose(request.node_type, list(request.candidates))
-        return Placement(choice, '%s: next in turn (round robin)'
-                         % choice.name)
+        return contracts.Placement(
+            choice, '%s: next in turn (round robin)' % choice.name)
 
 
 def schedule(cluster, previous, scheduler, rng=None):
@@ -110,7 +90,7 @@ def new_node_count(cluster, previous):
     """How many nodes schedule() would add to previous; cheap."""
     present = {}
     for node in previous['nodes'].values():
-        if node.get('state') != ABSENT:
+        if is_present(node):
             present[node['spec']] = present.get(node['spec'], 0) + 1
     return sum(max(0, spec.count - present.get(spec.key, 0))
                for spec in cluster.specs)
@@ -148,7 +128,7 @@ def _lowest_free(used, start=0):
 def _kept_nodes(spec, nodes):
     """Names of the spec's live nodes to keep: the lowest-numbered."""
     mine = [name for name, node in nodes.items()
-            if node['spec'] == spec.key and node.get('state') != ABSENT]
+            if node['spec'] == spec.key and is_present(node)]
     mine.sort(key=lambda name: (naming.node_index(name, spec.node_name_prefix)
                                 or 0, name))
     return mine[:spec.count]
@@ -295,16 +275,8 @@ def _place(cluster, spec, node_type, state, scheduler):
             '%d-%d are all taken; widen ipmi_port_range_start/end.' % (
                 cluster.source, spec.key, cluster.ipmi.port_range_start,
                 cluster.ipmi.port_range_end))
-    return _decide(scheduler, Request(cluster, spec, node_type, state,
-                                      tuple(with_ports), refused))
-
-
-def _decide(scheduler, request):
-    if not hasattr(scheduler, 'place'):
-        # A plugin written before place() existed: no explanation.
-        return Placement(scheduler.choose(request.node_type,
-                                          list(request.candidates)))
-    return scheduler.place(request)
+    return scheduler.place(contracts.Request(
+        cluster, spec, node_type, state, tuple(with_ports), refused))
 
 
 def _free_name(prefix, nodes):

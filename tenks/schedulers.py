@@ -13,7 +13,7 @@
 """The capacity scheduler: each new node where the most memory is left.
 
 Pure: the facts of each hypervisor come in (gathered by
-tenks.providers.libvirt.capacity_facts), a Placement comes out.
+tenks.providers.libvirt_facts.capacity_facts), a Placement comes out.
 
 What is counted on each hypervisor:
 
@@ -43,6 +43,7 @@ memory left after placing it, the first by name on a tie.
 import collections
 import dataclasses
 
+from tenks import contracts
 from tenks import exception
 from tenks import schedule
 
@@ -57,15 +58,15 @@ class _Limit:
     why: str
 
 
-class CapacityScheduler:
+class CapacityScheduler(contracts.Scheduler):
     """Best fit by memory, within each hypervisor's memory and disk."""
 
     needs_facts = True
 
     def __init__(self, conf=None, facts=None):
+        super().__init__(conf, facts)
         self.ratio = 1.0 if conf is None else conf.memory_overcommit_ratio
         self.disk_ratio = 1.0 if conf is None else conf.disk_overcommit_ratio
-        self.facts = facts or {}
         # Bytes of volumes placed on each hypervisor by this run: the
         # facts were read before any of them existed.
         self._new_disk = collections.Counter()
@@ -84,14 +85,14 @@ class CapacityScheduler:
             raise exception.ScheduleError(_nowhere(request, need, short))
         choice = fits[0]
         self._new_disk[choice.name] += need['disk']
-        return schedule.Placement(
+        return contracts.Placement(
             choice, _explain(request, choice, fits, rooms, short, need))
 
     def _room(self, hypervisor, request):
         """The tightest limit on each resource; None where unlimited."""
         mine = [node for node in request.state['nodes'].values()
                 if node['hypervisor'] == hypervisor.name
-                and node.get('state') != schedule.ABSENT]
+                and schedule.is_present(node)]
         facts = self.facts.get(hypervisor.name)
         limits = _capacity_limits(hypervisor.capacity, mine)
         if facts:

@@ -22,23 +22,18 @@ deploy.
 
 import concurrent.futures
 import logging
-import os
 import time
-import urllib.parse
-
-import libvirt
 
 from tenks.bmc import probe
 from tenks import checks
 from tenks import exception
-from tenks import hosts
+from tenks import hypervisors
 from tenks.ironic import client as ironic_client
 from tenks.ironic import fields
 from tenks import naming
 from tenks.network import dhcp
 from tenks.network import facts as net_facts
-from tenks.providers import domain_xml
-from tenks.providers import libvirt as libvirt_provider
+from tenks import plugins
 from tenks import schedule
 from tenks import state as state_module
 from tenks import waits
@@ -77,7 +72,7 @@ def verify(conf, state_path, power=False, pxe=False, nodes=None):
 
 def _chosen(data, path, names):
     present = {name: node for name, node in data['nodes'].items()
-               if node.get('state') != schedule.ABSENT}
+               if schedule.is_present(node)}
     if not present:
         raise exception.StateError('State file %s records no nodes: '
                                    'nothing to verify.' % path)
@@ -88,68 +83,33 @@ def _chosen(data, path, names):
     return [present[name] for name in sorted(names or present)]
 
 
-def is_local(libvirt_uri):
-    return urllib.parse.urlsplit(libvirt_uri).hostname in (
-        None, '', 'localhost', '127.0.0.1', '::1')
-
-
 class _World:
     """What the hypervisors and Ironic hold, each read once per verify."""
 
     def __init__(self, conf, state_path, data):
-        self.conf = conf
-        self.state_dir = os.path.dirname(os.path.abspath(state_path))
         self.data = data
         self.cluster_id = data['cluster_id']
-        self._conns = {}
-        self._hosts = {}
+        self.provider = plugins.provider()
+        self.hypervisors = hypervisors.Hypervisors.from_state(
+            conf, data, state_path, self.provider)
         self._nets = {}
         self.ironic_nodes, self.ironic_ports, self.ironic_problem = (
             _ironic_view(conf, data))
 
     def hypervisor(self, node):
-        return self.data['hypervisors'].get(node['hypervisor'], {})
+        return self.hypervisors.named(node['hypervisor'])
 
     def local(self, node):
-        return is_local(self.hypervisor(node).get('libvirt_uri', ''))
-
-    def conn(self, node):
-        """The node's hypervisor's libvirt connection, or a ProviderError."""
-        name = node['hypervisor']
-        if name not in self._conns:
-            try:
-                self._conns[name] = libvirt_provider.connect(
-                    self.hypervisor(node).get('libvirt_uri', ''))
-            except exception.ProviderError as err:
-                self._conns[name] = err
-        if isinstance(self._conns[name], Exception):
-            raise self._conns[name]
-        return self._conns[name]
+        return self.hypervisor(node).is_local
 
     def domain(self, node):
-        """The node's libvirt domain, or None when there is none."""
-        try:
-            return self.conn(node).lookupByName(node['name'])
-        except libvirt.libvirtError as err:
-            if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
-                return None
-            raise exception.ProviderError('libvirt: %s' % err)
+        """The node's machine, None when there is none; a ProviderError."""
+        return self.provider.machine(
+            self.hypervisors.connection(self.hypervisor(node)), node['name'])
 
     def host(self, node):
         """The node's hypervisor's host; None if the state cannot say how."""
-        name = node['hypervisor']
-        if name not in self._hosts:
-            ssh = self.hypervisor(node).get('ssh')
-            if self.local(node):
-                self._hosts[name] = hosts.LocalHost()
-            elif ssh:
-                self._hosts[name] = hosts.SSHHost(
-                    name, ssh['address'], ssh['user'], ssh['port'],
-                    ssh['key'], self.conf.ssh.known_hosts_file,
-                    self.conf.ssh.connect_timeout)
-            else:
-                self._hosts[name] = None
-        return self._hosts[name]
+        return self.hypervisors.host(self.hypervisor(node))
 
     def net(self, node, host):
         """The hypervisor's links and bridges, or a HostError."""
@@ -164,29 +124,18 @@ class _World:
         return self._nets[name]
 
     def redfish_ca(self, node):
-        """The certificate a Redfish client trusts, as Tenks keeps it.
-
-        Where tenks.context.Context.sushy keeps it: beside the state for
-        the local hypervisor, under hosts/<name>/redfish-ca for others.
-        """
-        if not self.hypervisor(node).get('redfish_tls'):
+        """The certificate a Redfish client trusts, as Tenks keeps it."""
+        record = self.data['hypervisors'].get(node['hypervisor'], {})
+        if not record.get('redfish_tls'):
             return None
-        if self.local(node):
-            return os.path.join(self.state_dir, 'sushy', 'cert.pem')
-        return os.path.join(self.state_dir, 'hosts', node['hypervisor'],
-                            'redfish-ca', 'cert.pem')
+        return self.hypervisors.redfish_ca(self.hypervisor(node))
 
     def bmc(self, node):
         return probe.for_node(node, self.data['credentials'],
                               self.redfish_ca(node))
 
     def close(self):
-        for conn in self._conns.values():
-            if not isinstance(conn, Exception):
-                conn.close()
-        for host in self._hosts.values():
-            if host is not None:
-                host.close()
+        self.hypervisors.close()
 
 
 def _ironic_view(conf, data):
@@ -206,7 +155,7 @@ def _ironic_view(conf, data):
 def _passive(world, node):
     try:
         domain = world.domain(node)
-        facts = domain and domain_xml.parse(domain.XMLDesc())
+        facts = domain and domain.facts()
         results = [checks.domain(node, facts, world.cluster_id)]
     except exception.ProviderError as err:
         results = [checks.failed(node, 'domain', str(err))]
@@ -246,9 +195,7 @@ def _ironic_checks(world, node):
         'driver': node['ironic_driver'],
         'driver_info': fields.bmc_info(node, world.data['credentials'],
                                        world.redfish_ca(node)),
-        'extra': {fields.MARK: world.cluster_id,
-                  fields.HYPERVISOR: node['hypervisor'],
-                  'tenks_node': node['uuid']},
+        'extra': fields.marks(node, world.cluster_id),
     }
     wanted = [fields.port_fields(
         nic, naming.bridge_mac(world.cluster_id, nic['bridge']),
@@ -267,7 +214,7 @@ def _probe(world, node, power, pxe):
         domain, missing = None, str(err)
     else:
         missing = 'not run: no domain %s' % node['name']
-    running = domain.isActive() == 1 if domain else None
+    running = domain.is_active() if domain else None
     try:
         answer = bmc.power_state()
     except exception.BMCError as err:
@@ -285,7 +232,7 @@ def _probe(world, node, power, pxe):
 
 def _powered(world, node, bmc, domain, power, pxe):
     """Power and PXE checks; the domain's power state is restored after."""
-    running = domain.isActive() == 1
+    running = domain.is_active()
     results = []
     try:
         if power:
@@ -320,7 +267,7 @@ def _set_power(bmc, domain, on):
 
 
 def _wait(domain, on, timeout):
-    return waits.until(lambda: (domain.isActive() == 1) == on, timeout, 0.5)
+    return waits.until(lambda: domain.is_active() == on, timeout, 0.5)
 
 
 def _pxe(world, node, bmc, domain):
@@ -331,7 +278,7 @@ def _pxe(world, node, bmc, domain):
     if nic is None:
         return checks.failed(node, 'pxe', 'no Ironic port of the node has '
                              'PXE enabled')
-    if domain.isActive() == 1:
+    if domain.is_active():
         problem = _set_power(bmc, domain, False)
         if problem:
             return checks.failed(node, 'pxe', problem)
@@ -361,8 +308,8 @@ def _restore(node, domain, running):
             return
         LOG.debug('Restoring power %s of %s', 'on' if running else 'off',
                   node['name'])
-        domain.create() if running else domain.destroy()
-    except libvirt.libvirtError as err:
+        domain.start() if running else domain.stop()
+    except exception.ProviderError as err:
         raise exception.ProviderError(
             'Could not restore the power state of %s (%s): %s' % (
                 node['name'], 'running' if running else 'shut off', err))

@@ -23,6 +23,7 @@ import subprocess
 import urllib.error
 import urllib.request
 
+from tenks import endpoints
 from tenks import exception
 
 # ipmitool retries lost UDP packets itself; a loaded host answers late.
@@ -82,10 +83,8 @@ class IPMI:
 class Redfish:
 
     def __init__(self, node, credentials, ca_file):
-        bmc = node['bmc']
-        self.url = '%s://%s:%d/redfish/v1/Systems/%s' % (
-            'https' if ca_file else 'http', bmc['address'], bmc['port'],
-            node['uuid'])
+        self.url = (endpoints.redfish_root(node['bmc'], bool(ca_file))
+                    + endpoints.redfish_system_path(node))
         self.token = base64.b64encode(('%s:%s' % (
             credentials['redfish_username'],
             credentials['redfish_password'])).encode()).decode()

@@ -12,6 +12,10 @@
 
 """Redfish BMCs of nodes, emulated by sushy-tools."""
 
+import os
+
+from tenks.bmc import sushy_daemon
+from tenks import contracts
 from tenks import plan
 
 EMULATOR = 'sushy-emulator'
@@ -19,22 +23,32 @@ EMULATOR = 'sushy-emulator'
 NAME = 'sushy-tools'
 
 
-class EmulatorKind:
+def emulator_of(ctx, hypervisor):
+    """The hypervisor's sushy-emulator, as Tenks runs it there."""
+    paths = ctx.hypervisors
+    return sushy_daemon.Emulator(
+        paths.host(hypervisor), paths.files(hypervisor, 'sushy'),
+        paths.log(hypervisor, 'sushy-emulator.log'),
+        local_directory=os.path.dirname(paths.redfish_ca(hypervisor)))
+
+
+class EmulatorKind(contracts.Kind):
     """One emulator per hypervisor with Redfish nodes, serving only them."""
 
     name = 'redfish-emulator'
 
-    def plan(self, ctx, hypervisor):
-        emulator = ctx.sushy(hypervisor)
+    def want(self, ctx, hypervisor):
         nodes = ctx.served_nodes(hypervisor, NAME)
-        want = {EMULATOR: settings(ctx, hypervisor, nodes)} if nodes else {}
+        return {EMULATOR: settings(ctx, hypervisor, nodes)} if nodes else {}
+
+    def observe(self, ctx, hypervisor, want):
+        emulator = emulator_of(ctx, hypervisor)
         have = {}
         if emulator.pid() or emulator.exists():
             have[EMULATOR] = plan.Observed(True, {
                 'settings': emulator.settings(),
                 'running': bool(emulator.pid())})
-        return plan.diff(self.name, hypervisor.name, want, have,
-                         self.compare)
+        return have
 
     @staticmethod
     def compare(want, have):
@@ -45,7 +59,7 @@ class EmulatorKind:
         return None if have['running'] else 'not running'
 
     def apply(self, ctx, hypervisor, actions):
-        emulator = ctx.sushy(hypervisor)
+        emulator = emulator_of(ctx, hypervisor)
         record = ctx.state['hypervisors'].setdefault(hypervisor.name, {})
         for action in actions:
             if action.verb == plan.DELETE:
@@ -72,7 +86,7 @@ def settings(ctx, hypervisor, nodes):
     }
 
 
-class SushyTools:
+class SushyTools(contracts.BMCEmulator):
     """BMC emulator plugin: Redfish through sushy-tools."""
 
     drivers = ('redfish',)

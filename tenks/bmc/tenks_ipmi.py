@@ -19,35 +19,46 @@ configuration and SIGHUP.
 """
 
 from tenks.bmc import ipmi_config
+from tenks.bmc import ipmi_daemon
+from tenks import contracts
 from tenks import plan
 
 NAME = 'tenks-ipmi'
 
 
+def daemon_of(ctx, hypervisor):
+    """The hypervisor's tenks-ipmi, as Tenks runs it there."""
+    paths = ctx.hypervisors
+    return ipmi_daemon.Daemon(paths.host(hypervisor),
+                              paths.files(hypervisor, 'tenks-ipmi'),
+                              paths.log(hypervisor, 'tenks-ipmi.log'))
+
+
 def _observed(ctx, hypervisor):
     """The emulator's PID, BMC configuration and BMCs serving, per step."""
     def read():
-        daemon = ctx.tenks_ipmi(hypervisor)
+        daemon = daemon_of(ctx, hypervisor)
         pid = daemon.pid()
         return {'pid': pid, 'configs': daemon.bmc_configs(),
                 'serving': daemon.serving(pid) if pid else set()}
-    return ctx.cached((NAME, hypervisor.name), read)
+    return ctx.facts.cached((NAME, hypervisor.name), read)
 
 
-class DaemonKind:
+class DaemonKind(contracts.Kind):
     """The emulator, running while the hypervisor has its IPMI nodes."""
 
     name = 'ipmi-emulator'
 
-    def plan(self, ctx, hypervisor):
-        want = {NAME: True} if ctx.served_nodes(hypervisor, NAME) else {}
-        have = {NAME: plan.Observed(True)} if (
+    def want(self, ctx, hypervisor):
+        return {NAME: True} if ctx.served_nodes(hypervisor, NAME) else {}
+
+    def observe(self, ctx, hypervisor, want):
+        return {NAME: plan.Observed(True)} if (
             _observed(ctx, hypervisor)['pid']
-            or ctx.teardown and ctx.tenks_ipmi(hypervisor).exists()) else {}
-        return plan.diff(self.name, hypervisor.name, want, have)
+            or ctx.teardown and daemon_of(ctx, hypervisor).exists()) else {}
 
     def apply(self, ctx, hypervisor, actions):
-        daemon = ctx.tenks_ipmi(hypervisor)
+        daemon = daemon_of(ctx, hypervisor)
         for action in actions:
             if action.verb == plan.CREATE:
                 daemon.start()
@@ -55,20 +66,20 @@ class DaemonKind:
                 daemon.stop()
 
 
-class BMCKind:
+class BMCKind(contracts.Kind):
     """One BMC per node, on its scheduled address and port."""
 
     name = 'ipmi-bmc'
 
-    def plan(self, ctx, hypervisor):
-        want = {node['name']: settings(ctx, hypervisor, node)
+    def want(self, ctx, hypervisor):
+        return {node['name']: settings(ctx, hypervisor, node)
                 for node in ctx.served_nodes(hypervisor, NAME)}
+
+    def observe(self, ctx, hypervisor, want):
         observed = _observed(ctx, hypervisor)
-        have = {name: plan.Observed(True, dict(
+        return {name: plan.Observed(True, dict(
                     config, running=name in observed['serving']))
                 for name, config in observed['configs'].items()}
-        return plan.diff(self.name, hypervisor.name, want, have,
-                         self.compare)
 
     @staticmethod
     def compare(want, have):
@@ -78,7 +89,7 @@ class BMCKind:
         return None if have['running'] else 'not running'
 
     def apply(self, ctx, hypervisor, actions):
-        daemon = ctx.tenks_ipmi(hypervisor)
+        daemon = daemon_of(ctx, hypervisor)
         daemon.configure(ipmi_config.apply_actions(
             daemon.bmc_configs(),
             {a.name for a in actions if a.verb == plan.DELETE},
@@ -95,7 +106,7 @@ def settings(ctx, hypervisor, node):
             'libvirt_uri': hypervisor.bmc_libvirt_uri}
 
 
-class TenksIPMI:
+class TenksIPMI(contracts.BMCEmulator):
     """BMC emulator plugin: IPMI, every BMC of a host in one process."""
 
     drivers = ('ipmi',)

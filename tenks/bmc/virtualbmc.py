@@ -12,6 +12,8 @@
 
 """IPMI BMCs of nodes, emulated by VirtualBMC."""
 
+from tenks.bmc import vbmcd
+from tenks import contracts
 from tenks import plan
 
 DAEMON = 'vbmcd'
@@ -19,21 +21,30 @@ DAEMON = 'vbmcd'
 NAME = 'virtualbmc'
 
 
-class DaemonKind:
+def daemon_of(ctx, hypervisor):
+    """The hypervisor's vbmcd, as Tenks runs it there."""
+    paths = ctx.hypervisors
+    return vbmcd.Daemon(paths.host(hypervisor),
+                        paths.files(hypervisor, 'vbmc'),
+                        paths.log(hypervisor, 'vbmcd.log'),
+                        ctx.conf.ipmi.vbmcd_control_port)
+
+
+class DaemonKind(contracts.Kind):
     """Tenks' vbmcd, running while the hypervisor has IPMI nodes."""
 
     name = 'bmc-daemon'
 
-    def plan(self, ctx, hypervisor):
-        daemon = ctx.vbmcd(hypervisor)
-        want = {DAEMON: True} if ctx.served_nodes(hypervisor, NAME) \
-            else {}
-        have = {DAEMON: plan.Observed(True)} if (
+    def want(self, ctx, hypervisor):
+        return {DAEMON: True} if ctx.served_nodes(hypervisor, NAME) else {}
+
+    def observe(self, ctx, hypervisor, want):
+        daemon = daemon_of(ctx, hypervisor)
+        return {DAEMON: plan.Observed(True)} if (
             daemon.pid() or ctx.teardown and daemon.exists()) else {}
-        return plan.diff(self.name, hypervisor.name, want, have)
 
     def apply(self, ctx, hypervisor, actions):
-        daemon = ctx.vbmcd(hypervisor)
+        daemon = daemon_of(ctx, hypervisor)
         for action in actions:
             if action.verb == plan.CREATE:
                 daemon.start()
@@ -41,15 +52,17 @@ class DaemonKind:
                 daemon.stop()
 
 
-class BMCKind:
+class BMCKind(contracts.Kind):
     """One BMC per node, on its scheduled address and port."""
 
     name = 'bmc'
 
-    def plan(self, ctx, hypervisor):
-        daemon = ctx.vbmcd(hypervisor)
-        want = {node['name']: self._settings(ctx, hypervisor, node)
+    def want(self, ctx, hypervisor):
+        return {node['name']: self._settings(ctx, hypervisor, node)
                 for node in ctx.served_nodes(hypervisor, NAME)}
+
+    def observe(self, ctx, hypervisor, want):
+        daemon = daemon_of(ctx, hypervisor)
         have = {}
         running = set()
         if daemon.pid():
@@ -58,8 +71,7 @@ class BMCKind:
         for name, config in daemon.bmc_configs().items():
             have[name] = plan.Observed(True, dict(
                 config, running=name in running))
-        return plan.diff(self.name, hypervisor.name, want, have,
-                         self.compare)
+        return have
 
     @staticmethod
     def _settings(ctx, hypervisor, node):
@@ -80,7 +92,7 @@ class BMCKind:
         return None
 
     def apply(self, ctx, hypervisor, actions):
-        daemon = ctx.vbmcd(hypervisor)
+        daemon = daemon_of(ctx, hypervisor)
         gone = [a.name for a in actions if a.verb == plan.DELETE
                 or a.verb == plan.UPDATE and not a.reason == 'not running']
         if gone and daemon.pid():
@@ -97,7 +109,7 @@ class BMCKind:
             daemon.call('start', domain_names=started)
 
 
-class VirtualBMC:
+class VirtualBMC(contracts.BMCEmulator):
     """BMC emulator plugin: IPMI through VirtualBMC."""
 
     drivers = ('ipmi',)

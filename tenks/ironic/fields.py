@@ -17,6 +17,7 @@ with what Ironic returned.
 """
 
 from tenks import config
+from tenks import endpoints
 from tenks import units
 
 MARK = 'tenks_cluster'
@@ -56,12 +57,29 @@ def node_fields(node, ironic_settings, credentials, cluster_id, images,
         driver_info=_driver_info(node, ironic_settings, credentials, images,
                                  redfish_ca),
         properties=_properties(node, wanted),
-        extra=dict(wanted.get('extra') or {}, **{
-            MARK: cluster_id, HYPERVISOR: node['hypervisor'],
-            'tenks_node': node['uuid']}),
+        extra=dict(wanted.get('extra') or {},
+                   **marks(node, cluster_id)),
     )
     fields.pop('hardware_type', None)
     return fields
+
+
+def marks(node, cluster_id):
+    """The entries of an Ironic node's extra saying Tenks made it."""
+    return {MARK: cluster_id, HYPERVISOR: node['hypervisor'],
+            'tenks_node': node['uuid']}
+
+
+def owns_node(extra, cluster_id, hypervisor):
+    """Whether an Ironic node's extra marks it as the cluster's there."""
+    extra = extra or {}
+    return (extra.get(MARK) == cluster_id
+            and extra.get(HYPERVISOR) == hypervisor)
+
+
+def owns_port(extra, cluster_id):
+    """Whether an Ironic port's extra marks it as the cluster's."""
+    return (extra or {}).get(MARK) == cluster_id
 
 
 def _driver_info(node, settings, credentials, images, redfish_ca):
@@ -79,10 +97,9 @@ def bmc_info(node, credentials, redfish_ca):
         return {'ipmi_address': bmc['address'], 'ipmi_port': bmc['port'],
                 'ipmi_username': credentials['ipmi_username'],
                 'ipmi_password': credentials['ipmi_password']}
-    info = {'redfish_address': '%s://%s:%d' % (
-                'https' if redfish_ca else 'http', bmc['address'],
-                bmc['port']),
-            'redfish_system_id': '/redfish/v1/Systems/%s' % node['uuid'],
+    info = {'redfish_address': endpoints.redfish_root(bmc,
+                                                      bool(redfish_ca)),
+            'redfish_system_id': endpoints.redfish_system_path(node),
             'redfish_username': credentials['redfish_username'],
             'redfish_password': credentials['redfish_password']}
     if redfish_ca:

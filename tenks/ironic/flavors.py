@@ -12,12 +12,13 @@
 
 """Nova flavors for the cluster's resource classes, when Nova exists.
 
-Flavors are cluster-wide, so they are planned once, with the first
-hypervisor. Tenks records the flavors it made and removes only those.
+Flavors are cluster-wide: a kind of cluster scope, planned once. Tenks
+records the flavors it made and removes only those.
 """
 
 import re
 
+from tenks import contracts
 from tenks import plan
 from tenks import units
 
@@ -52,21 +53,27 @@ def wanted(cluster):
     return flavors
 
 
-class Flavors:
+class Flavors(contracts.Kind):
 
     name = 'nova-flavor'
+    scope = contracts.PER_CLUSTER
+    lane = contracts.AFTER
 
-    def plan(self, ctx, hypervisor):
-        made = ctx.state.setdefault('flavors', [])
-        if hypervisor != ctx.cluster.hypervisors[0] or not (
-                ctx.cluster.nova_flavors or made):
-            return []
+    def relevant(self, ctx, hypervisor):
+        if not (ctx.cluster.nova_flavors or ctx.state.get('flavors')):
+            return False
         ironic = ctx.ironic()
         if not ironic.has_service('compute'):
             ironic.warn_once(NO_NOVA)
-            return []
-        want = {} if ctx.teardown else wanted(ctx.cluster)
-        compute = ironic.conn.compute
+            return False
+        return True
+
+    def want(self, ctx, hypervisor):
+        return {} if ctx.teardown else wanted(ctx.cluster)
+
+    def observe(self, ctx, hypervisor, want):
+        made = ctx.state.get('flavors', [])
+        compute = ctx.ironic().conn.compute
         have = {}
         for flavor in compute.flavors():
             if flavor.name in want or flavor.name in made:
@@ -75,8 +82,7 @@ class Flavors:
                     'vcpus': flavor.vcpus, 'disk': flavor.disk,
                     'extra_specs': compute.fetch_flavor_extra_specs(
                         flavor).extra_specs})
-        return plan.diff(self.name, hypervisor.name, want, have,
-                         self.compare)
+        return have
 
     @staticmethod
     def compare(want, have):
@@ -84,7 +90,7 @@ class Flavors:
 
     def apply(self, ctx, hypervisor, actions):
         compute = ctx.ironic().conn.compute
-        made = ctx.state['flavors']
+        made = ctx.state.setdefault('flavors', [])
         for action in actions:
             if action.verb != plan.CREATE:
                 compute.delete_flavor(action.have['id'], ignore_missing=True)

@@ -12,6 +12,7 @@
 
 """Ironic nodes and ports as reconciled resource kinds."""
 
+from tenks import contracts
 from tenks import exception
 from tenks.ironic import client
 from tenks.ironic import fields
@@ -41,33 +42,40 @@ def _known_to_ironic(ctx, hypervisor):
 
 
 def _mine(ctx, hypervisor, extra):
-    extra = extra or {}
-    return (extra.get(fields.MARK) == ctx.cluster_id
-            and extra.get(fields.HYPERVISOR) == hypervisor.name)
+    return fields.owns_node(extra, ctx.cluster_id, hypervisor.name)
 
 
-class Nodes:
+class _Enrolment(contracts.Kind):
+    """Ironic records, written beside the hypervisor steps."""
+
+    lane = contracts.ENROLMENT
+
+    def relevant(self, ctx, hypervisor):
+        return bool(enrolled_nodes(ctx, hypervisor)
+                    or _known_to_ironic(ctx, hypervisor))
+
+
+class Nodes(_Enrolment):
 
     name = 'ironic-node'
 
-    def plan(self, ctx, hypervisor):
-        enrolled = enrolled_nodes(ctx, hypervisor)
-        if not enrolled and not _known_to_ironic(ctx, hypervisor):
-            return []
+    def want(self, ctx, hypervisor):
         ironic = ctx.ironic()
         images = ironic.images() if any(
             ctx.cluster.ironic.get(k) for k in ('deploy_kernel',
                                                 'deploy_ramdisk')) else {}
-        redfish_ca = (ctx.sushy(hypervisor).ca_file
+        redfish_ca = (ctx.hypervisors.redfish_ca(hypervisor)
                       if ctx.cluster.redfish.tls else None)
-        want = {node['name']: self._want(ctx, node, images, redfish_ca)
-                for node in enrolled}
-        have = {name: plan.Observed(_mine(ctx, hypervisor, node['extra']),
+        return {node['name']: self._want(ctx, node, images, redfish_ca)
+                for node in enrolled_nodes(ctx, hypervisor)}
+
+    def observe(self, ctx, hypervisor, want):
+        return {name: plan.Observed(_mine(ctx, hypervisor, node['extra']),
                                     node)
-                for name, node in ironic.nodes().items()
+                for name, node in ctx.ironic().nodes().items()
                 if name in want or _mine(ctx, hypervisor, node['extra'])}
-        actions = plan.diff(self.name, hypervisor.name, want, have,
-                            self.compare)
+
+    def review(self, ctx, hypervisor, actions):
         for action in actions:
             if action.verb == plan.DELETE:
                 self._check_deletable(ctx, action.have)
@@ -149,18 +157,14 @@ class Nodes:
             record['ironic_uuid'] = None
 
 
-class Ports:
+class Ports(_Enrolment):
 
     name = 'ironic-port'
 
-    def plan(self, ctx, hypervisor):
-        enrolled = enrolled_nodes(ctx, hypervisor)
-        if not enrolled and not _known_to_ironic(ctx, hypervisor):
-            return []
-        ironic = ctx.ironic()
-        nodes = ironic.nodes()
+    def want(self, ctx, hypervisor):
+        nodes = ctx.ironic().nodes()
         want = {}
-        for node in enrolled:
+        for node in enrolled_nodes(ctx, hypervisor):
             for nic in node['nics']:
                 item = fields.port_fields(
                     nic, naming.bridge_mac(ctx.cluster_id, nic['bridge']),
@@ -168,18 +172,22 @@ class Ports:
                 item['node'] = node['name']
                 item['node_id'] = (nodes.get(node['name']) or {}).get('id')
                 want[nic['mac']] = item
-        kept = {node['name'] for node in enrolled}
-        mine = {node['id']: node['name'] in kept for node in nodes.values()
+        return want
+
+    def observe(self, ctx, hypervisor, want):
+        ironic = ctx.ironic()
+        kept = {node['name'] for node in enrolled_nodes(ctx, hypervisor)}
+        mine = {node['id']: node['name'] in kept
+                for node in ironic.nodes().values()
                 if _mine(ctx, hypervisor, node['extra'])}
         have = {}
         for address, port in ironic.ports().items():
-            owned = (port['extra'] or {}).get(fields.MARK) == ctx.cluster_id
+            owned = fields.owns_port(port['extra'], ctx.cluster_id)
             # Ironic deletes a node's ports with it: a port of a node the
             # Nodes kind deletes needs no write of its own.
             if address in want or owned and mine.get(port['node_id']):
                 have[address] = plan.Observed(owned, port)
-        return plan.diff(self.name, hypervisor.name, want, have,
-                         self.compare)
+        return have
 
     @staticmethod
     def compare(want, have):

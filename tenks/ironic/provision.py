@@ -23,6 +23,7 @@ only do so itself minutes later.
 """
 
 
+from tenks import contracts
 from tenks import exception
 from tenks.ironic import client
 from tenks.ironic import fields
@@ -39,24 +40,42 @@ NO_PLACEMENT = ('wait_for_placement: the cloud has no placement service; '
                 'not waiting for resource providers.')
 
 
-class ProvisionStates:
+class ProvisionStates(contracts.Kind):
+    """Each enrolled node moved to the target state; updates only.
+
+    Not a diff: a node is never created or deleted here, only moved, so
+    plan is its own.
+    """
 
     name = 'ironic-state'
+    lane = contracts.AFTER
+
+    def relevant(self, ctx, hypervisor):
+        return bool(kinds.enrolled_nodes(ctx, hypervisor))
+
+    def want(self, ctx, hypervisor):
+        target = ctx.cluster.ironic['target_state']
+        return {node['name']: target
+                for node in kinds.enrolled_nodes(ctx, hypervisor)}
+
+    def observe(self, ctx, hypervisor, want):
+        nodes = ctx.ironic().nodes()
+        return {name: plan.Observed(True, nodes[name])
+                for name in want if name in nodes}
 
     def plan(self, ctx, hypervisor):
-        enrolled = kinds.enrolled_nodes(ctx, hypervisor)
-        if not enrolled:
+        if not self.relevant(ctx, hypervisor):
             return []
-        target = ctx.cluster.ironic['target_state']
         placement = ctx.cluster.ironic['wait_for_placement']
-        nodes = ctx.ironic().nodes()
+        want = self.want(ctx, hypervisor)
+        observed = self.observe(ctx, hypervisor, want)
         actions = []
-        for node in enrolled:
-            have = nodes.get(node['name'])
+        for name, target in want.items():
+            have = observed[name].facts if name in observed else None
             reason = self._reason(have, target, placement)
             if reason:
                 actions.append(plan.Action(
-                    self.name, plan.UPDATE, node['name'], hypervisor.name,
+                    self.name, plan.UPDATE, name, hypervisor.name,
                     reason, want=target, have=have))
         return actions
 

@@ -12,8 +12,10 @@
 
 """Physnet bridges and node veth pairs as reconciled resource kinds."""
 
+from tenks import contracts
 from tenks import exception
 from tenks import naming
+from tenks.network import batch as batch_module
 from tenks.network import facts as net_facts
 from tenks.network import linuxbridge
 from tenks.network import ovs
@@ -26,6 +28,23 @@ def backend(kind, cluster_id, datapath_type='netdev'):
     return linuxbridge.LinuxBridges(cluster_id)
 
 
+def _facts(ctx, hypervisor):
+    """The hypervisor's links and bridges, read once per step."""
+    return ctx.facts.cached(('network', hypervisor.name), lambda: (
+        net_facts.read(ctx.hypervisors.host(hypervisor), ctx.cluster_id)))
+
+
+def _batch(ctx, hypervisor):
+    return batch_module.Batch(ctx.hypervisors.host(hypervisor))
+
+
+def _bridges(ctx, kind=None):
+    """The bridge backend of kind; by default the cluster's own."""
+    network = ctx.cluster.network
+    return backend(kind or network.bridge_type, ctx.cluster_id,
+                   ovs.datapath_type(network.ovs_datapath_type))
+
+
 def _add_veth(batch, mark, name, peer):
     batch.ip('link', 'add', 'name', name, 'type', 'veth', 'peer', 'name',
              peer)
@@ -35,7 +54,7 @@ def _add_veth(batch, mark, name, peer):
         batch.ip('link', 'set', 'dev', end, 'up')
 
 
-class Physnets:
+class Physnets(contracts.Kind):
     """One bridge per physnet per hypervisor, plugged to its source."""
 
     name = 'physnet'
@@ -52,7 +71,14 @@ class Physnets:
             for physnet, index in indices.items()}
 
     def observe(self, ctx, hypervisor, want):
-        facts = ctx.net_facts(hypervisor)
+        facts = _facts(ctx, hypervisor)
+        for item in want.values():
+            if facts.device_kind(item['source']) is None:
+                raise exception.ConfigError(
+                    source=ctx.cluster.source,
+                    path='physnet_mappings.%s' % item['physnet'],
+                    problem='device %r does not exist on %s' % (
+                        item['source'], hypervisor.name))
         seen = {}
         names = set(want) | set(facts.ovs) | {
             name for name, link in facts.links.items()
@@ -67,19 +93,6 @@ class Physnets:
                     'type': kind,
                     'uplink': self._uplinked(facts, name, want.get(name))})
         return seen
-
-    def plan(self, ctx, hypervisor):
-        want = self.want(ctx, hypervisor)
-        facts = ctx.net_facts(hypervisor)
-        for name, item in want.items():
-            if facts.device_kind(item['source']) is None:
-                raise exception.ConfigError(
-                    source=ctx.cluster.source,
-                    path='physnet_mappings.%s' % item['physnet'],
-                    problem='device %r does not exist on %s' % (
-                        item['source'], hypervisor.name))
-        return plan.diff(self.name, hypervisor.name, want,
-                         self.observe(ctx, hypervisor, want), self.compare)
 
     @staticmethod
     def _uplinked(facts, name, item):
@@ -101,8 +114,8 @@ class Physnets:
         return None
 
     def apply(self, ctx, hypervisor, actions):
-        facts = ctx.net_facts(hypervisor)
-        batch = ctx.batch(hypervisor)
+        facts = _facts(ctx, hypervisor)
+        batch = _batch(ctx, hypervisor)
         for action in actions:
             if action.verb == plan.DELETE or (
                     action.verb == plan.UPDATE
@@ -126,16 +139,16 @@ class Physnets:
             batch.ovs('--if-exists', 'del-port', facts.port_bridge[phy], phy)
         if facts.owns_link(up) and facts.links[up].kind == 'veth':
             batch.ip('link', 'del', 'dev', up)
-        ctx.bridges_of(kind).delete_bridge(batch, name)
+        _bridges(ctx, kind).delete_bridge(batch, name)
 
     def _create(self, ctx, batch, facts, name, item):
-        ctx.bridges.create_bridge(batch, name)
+        _bridges(ctx).create_bridge(batch, name)
         self._plug(ctx, batch, facts, name, item)
 
     def _plug(self, ctx, batch, facts, name, item):
         source = item['source']
         source_kind = facts.device_kind(source)
-        ours = ctx.bridges
+        ours = _bridges(ctx)
         if source_kind == 'interface':
             batch.ip('link', 'set', 'dev', source, 'up')
             ours.add_port(batch, name, source)
@@ -149,10 +162,10 @@ class Physnets:
         if up not in facts.links:
             _add_veth(batch, ctx.cluster_id, up, phy)
         ours.add_port(batch, name, up)
-        ctx.bridges_of(source_kind).add_port(batch, source, phy)
+        _bridges(ctx, source_kind).add_port(batch, source, phy)
 
 
-class Veths:
+class Veths(contracts.Kind):
     """A veth pair per node NIC: one end in the physnet bridge."""
 
     name = 'veth'
@@ -163,9 +176,8 @@ class Veths:
                 for node in ctx.present_nodes(hypervisor)
                 for nic in node['nics']}
 
-    def plan(self, ctx, hypervisor):
-        facts = ctx.net_facts(hypervisor)
-        want = self.want(ctx, hypervisor)
+    def observe(self, ctx, hypervisor, want):
+        facts = _facts(ctx, hypervisor)
         seen = {}
         for name, link in facts.links.items():
             owned = facts.owns_link(name)
@@ -178,8 +190,7 @@ class Veths:
             if peer and not facts.owns_link(item['peer']):
                 raise exception.OwnershipError(kind='link', name=peer.name,
                                                host=hypervisor.name)
-        return plan.diff(self.name, hypervisor.name, want, seen,
-                         self.compare)
+        return seen
 
     @staticmethod
     def compare(want, have):
@@ -192,8 +203,8 @@ class Veths:
     def apply(self, ctx, hypervisor, actions):
         # Three passes, so that the batch sends one command per pass
         # whatever the number of veths: unplug, replace links, plug.
-        facts = ctx.net_facts(hypervisor)
-        batch = ctx.batch(hypervisor)
+        facts = _facts(ctx, hypervisor)
+        batch = _batch(ctx, hypervisor)
         for action in actions:
             if action.verb != plan.CREATE:
                 self._unplug(ctx, batch, facts, action.name, action.have)
@@ -207,13 +218,13 @@ class Veths:
                           action.want['peer'])
         for action in actions:
             if action.verb != plan.DELETE:
-                ctx.bridges.add_port(batch, action.want['bridge'],
-                                     action.name)
+                _bridges(ctx).add_port(batch, action.want['bridge'],
+                                       action.name)
         batch.flush()
 
     @staticmethod
     def _unplug(ctx, batch, facts, name, have):
         bridge = have and have['bridge']
         if bridge:
-            ctx.bridges_of(facts.device_kind(bridge)).remove_port(
+            _bridges(ctx, facts.device_kind(bridge)).remove_port(
                 batch, bridge, name)

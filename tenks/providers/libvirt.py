@@ -10,124 +10,44 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The libvirt node provider: a storage pool, qcow2 volumes and domains."""
+"""The libvirt node provider: a storage pool, qcow2 volumes and domains.
+
+What a hypervisor's libvirt says of itself (capacity, pools) and how it
+is reached are in tenks.providers.libvirt_facts.
+"""
 
 import dataclasses
-import functools
 import os
 import xml.etree.ElementTree as ET
 
 import libvirt
 
+from tenks import contracts
 from tenks import exception
 from tenks import plan
 from tenks.providers import domain_xml
 from tenks.providers import engine as engine_detect
+from tenks.providers import libvirt_facts
 
 
-def _quiet(unused_ctx, unused_error):
-    """libvirt prints every error itself unless told otherwise."""
-
-
-def _translated(function):
-    """Turn libvirt errors into ProviderErrors naming what was done."""
-    @functools.wraps(function)
-    def wrapper(*args):
-        try:
-            return function(*args)
-        except libvirt.libvirtError as err:
-            raise exception.ProviderError('libvirt: %s' % err)
-    return wrapper
-
-
-def connect(uri):
-    libvirt.registerErrorHandler(_quiet, None)
-    try:
-        return libvirt.open(uri)
-    except libvirt.libvirtError as err:
-        raise exception.ProviderError(
-            'Cannot connect to libvirt at %s: %s. Is libvirtd running '
-            '(tools/setup-host.sh starts it)?' % (uri, err))
-
-
-@_translated
-def capacity_facts(conn, pool_name, pool_path, local):
-    """What the capacity scheduler needs to know of a hypervisor.
-
-    Memory is in MiB; ``committed_mb`` is the maximum memory of every
-    defined domain, running or not, since any may be started. Free disk
-    comes from the pool when it is active, else from the file system the
-    pool would be made on; that can only be read here, so a remote
-    hypervisor without the pool has ``disk_free`` None, unknown.
-    """
-    info = conn.getInfo()
-    domains = _max_memory_mb(conn)
-    # getInfo() gives memory in MiB, unlike the C API's KiB.
-    facts = {'memory_mb': info[1], 'cpus': info[2], 'domains': domains,
-             'committed_mb': sum(domains.values())}
-    facts['disk_free'], facts['disk_source'] = _disk_free(
-        conn, pool_name, pool_path, local)
-    return facts
-
-
-def _max_memory_mb(conn):
-    sizes = {}
-    for domain in conn.listAllDomains(0):
-        # A domain undefined since it was listed holds no memory now.
-        memory = _unless_undefined(domain.maxMemory)
-        if memory is not None:
-            sizes[domain.name()] = memory // 1024
-    return sizes
-
-
-def _unless_undefined(read):
-    """read() of a listed domain; None if it was undefined meanwhile.
-
-    Other clusters and other tools change the hypervisor while Tenks
-    reads it.
-    """
-    try:
-        return read()
-    except libvirt.libvirtError as err:
-        if err.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
-            raise
-    return None
-
-
-def _disk_free(conn, pool_name, pool_path, local):
-    if pool_name in _pool_names(conn):
-        pool = conn.storagePoolLookupByName(pool_name)
-        if pool.isActive():
-            # info(): state, capacity, allocation, available (bytes).
-            return pool.info()[3], 'pool %s' % pool_name
-    if local:
-        path = _existing_parent(pool_path)
-        stat = os.statvfs(path)
-        return stat.f_bavail * stat.f_frsize, 'file system of %s' % path
-    return None, ('unknown: pool %s is not active on this remote '
-                  'hypervisor' % pool_name)
-
-
-def _existing_parent(path):
-    """path, or its nearest parent that exists: the pool is made there."""
-    while not os.path.exists(path) and os.path.dirname(path) != path:
-        path = os.path.dirname(path)
-    return path
-
-
-class Pool:
+class Pool(contracts.Kind):
     """The storage pool; an existing one of that name is shared."""
 
     name = 'pool'
+    shareable = True
 
-    @_translated
-    def plan(self, ctx, hypervisor):
+    def want(self, ctx, hypervisor):
         settings = ctx.cluster.libvirt
-        want = {} if ctx.teardown else {settings.pool_name: settings.pool_path}
-        conn = ctx.libvirt(hypervisor)
-        record = ctx.state['hypervisors'].setdefault(hypervisor.name, {})
+        return {} if ctx.teardown else {settings.pool_name:
+                                        settings.pool_path}
+
+    @libvirt_facts.translated
+    def observe(self, ctx, hypervisor, want):
+        settings = ctx.cluster.libvirt
+        conn = ctx.hypervisors.connection(hypervisor)
+        record = ctx.state['hypervisors'].get(hypervisor.name, {})
         have = {}
-        if settings.pool_name in _pool_names(conn):
+        if settings.pool_name in libvirt_facts.pool_names(conn):
             pool = conn.storagePoolLookupByName(settings.pool_name)
             volumes = set(_volumes(pool))
             mark = _pool_mark(ctx)
@@ -137,17 +57,16 @@ class Pool:
                       or mark in volumes)
                      and volumes - {mark} <= _known_volumes(ctx, hypervisor))
             have[settings.pool_name] = plan.Observed(owned, pool.isActive())
-        return plan.diff(self.name, hypervisor.name, want, have,
-                         self.compare, shareable=True)
+        return have
 
     @staticmethod
     def compare(want, active):
         return None if active else 'inactive'
 
-    @_translated
+    @libvirt_facts.translated
     def apply(self, ctx, hypervisor, actions):
-        conn = ctx.libvirt(hypervisor)
-        record = ctx.state['hypervisors'][hypervisor.name]
+        conn = ctx.hypervisors.connection(hypervisor)
+        record = ctx.state['hypervisors'].setdefault(hypervisor.name, {})
         for action in actions:
             if action.verb == plan.CREATE:
                 # Recorded first: a run killed half way still owns it.
@@ -168,17 +87,14 @@ def _volumes(pool):
     return pool.listVolumes()
 
 
-def _pool_names(conn):
-    return set(conn.listStoragePools() + conn.listDefinedStoragePools())
-
-
 def _domain_facts(ctx, hypervisor):
     """Facts of every domain of the hypervisor, read once per step."""
     def read():
-        documents = [_unless_undefined(domain.XMLDesc)
-                     for domain in ctx.libvirt(hypervisor).listAllDomains()]
+        conn = ctx.hypervisors.connection(hypervisor)
+        documents = [libvirt_facts.unless_undefined(domain.XMLDesc)
+                     for domain in conn.listAllDomains()]
         return [domain_xml.parse(xml) for xml in documents if xml]
-    return ctx.cached(('domains', hypervisor.name), read)
+    return ctx.facts.cached(('domains', hypervisor.name), read)
 
 
 def _known_volumes(ctx, hypervisor):
@@ -228,31 +144,41 @@ def _delete_pool(pool, mark):
 
 
 def _pool(ctx, hypervisor):
-    return ctx.libvirt(hypervisor).storagePoolLookupByName(
+    return ctx.hypervisors.connection(hypervisor).storagePoolLookupByName(
         ctx.cluster.libvirt.pool_name)
 
 
-class Volumes:
+def _engine(ctx, hypervisor):
+    """The domain type for hypervisor, detected once per run."""
+    return ctx.facts.cached(('engine', hypervisor.name), lambda: (
+        engine_detect.detect(
+            ctx.cluster.libvirt.engine, ctx.hypervisors.host(hypervisor),
+            os.path.join(ctx.hypervisors.state_dir,
+                         'kvm-probe-%s' % hypervisor.name))), keep=True)
+
+
+class Volumes(contracts.Kind):
     """A qcow2 volume per node disk."""
 
     name = 'volume'
 
-    @_translated
-    def plan(self, ctx, hypervisor):
-        want = {volume['name']: volume['capacity']
+    def want(self, ctx, hypervisor):
+        return {volume['name']: volume['capacity']
                 for node in ctx.present_nodes(hypervisor)
                 for volume in node['volumes']}
+
+    @libvirt_facts.translated
+    def observe(self, ctx, hypervisor, want):
         known = _known_volumes(ctx, hypervisor)
         have = {}
-        if ctx.cluster.libvirt.pool_name in _pool_names(
-                ctx.libvirt(hypervisor)):
+        if ctx.cluster.libvirt.pool_name in libvirt_facts.pool_names(
+                ctx.hypervisors.connection(hypervisor)):
             pool = _pool(ctx, hypervisor)
             for name in _volumes(pool):
                 if name in want or name in known:
                     capacity = pool.storageVolLookupByName(name).info()[1]
                     have[name] = plan.Observed(name in known, capacity)
-        return plan.diff(self.name, hypervisor.name, want, have,
-                         self.compare)
+        return have
 
     @staticmethod
     def compare(want, have):
@@ -261,7 +187,7 @@ class Volumes:
             return 'capacity %d, wanted %d' % (have, want)
         return None
 
-    @_translated
+    @libvirt_facts.translated
     def apply(self, ctx, hypervisor, actions):
         pool = _pool(ctx, hypervisor)
         ctx.map(lambda action: self._apply(pool, action), actions)
@@ -288,23 +214,28 @@ def _volume_xml(name, capacity, volume_format):
     return ET.tostring(volume, 'unicode')
 
 
-class Domains:
+class Domains(contracts.Kind):
     """A domain per node, left powered off when created."""
 
     name = 'domain'
 
-    @_translated
-    def plan(self, ctx, hypervisor):
-        want = {node['name']: self._render(ctx, hypervisor, node)
+    @libvirt_facts.translated
+    def want(self, ctx, hypervisor):
+        return {node['name']: self._render(ctx, hypervisor, node)
                 for node in ctx.present_nodes(hypervisor)}
+
+    @libvirt_facts.translated
+    def observe(self, ctx, hypervisor, want):
         have = {}
         for facts in _domain_facts(ctx, hypervisor):
             owned = facts['cluster'] == ctx.cluster_id
             if owned or facts['name'] in want:
                 have[facts['name']] = plan.Observed(owned, facts)
+        return have
+
+    def review(self, ctx, hypervisor, actions):
         return [_placement_reason(action, ctx.state['nodes'])
-                for action in plan.diff(self.name, hypervisor.name, want,
-                                        have, self.compare)]
+                for action in actions]
 
     def _render(self, ctx, hypervisor, node):
         pool_path = ctx.cluster.libvirt.pool_path
@@ -315,7 +246,7 @@ class Domains:
         xml = domain_xml.render(
             node, [os.path.join(pool_path, volume['name'])
                    for volume in node['volumes']],
-            engine=ctx.engine(hypervisor),
+            engine=_engine(ctx, hypervisor),
             emulator=ctx.cluster.libvirt.emulator, console_log=console,
             cluster_id=ctx.cluster_id)
         return {'xml': xml, 'facts': domain_xml.parse(xml),
@@ -329,14 +260,14 @@ class Domains:
                    if wanted[key] != have[key]]
         return 'changed: %s' % ', '.join(changed) if changed else None
 
-    @_translated
+    @libvirt_facts.translated
     def apply(self, ctx, hypervisor, actions):
-        conn = ctx.libvirt(hypervisor)
+        conn = ctx.hypervisors.connection(hypervisor)
         consoles = {os.path.dirname(action.want['console_log'])
                     for action in actions
                     if action.want and action.want['console_log']}
         for directory in sorted(consoles):
-            ctx.host_of(hypervisor).make_dirs(directory)
+            ctx.hypervisors.host(hypervisor).make_dirs(directory)
         ctx.map(lambda action: self._apply(conn, action), actions)
 
     @staticmethod
@@ -365,13 +296,72 @@ def _placement_reason(action, nodes):
     return dataclasses.replace(action, reason=placement)
 
 
-class LibvirtProvider:
+_POWER = {
+    libvirt.VIR_DOMAIN_RUNNING: 'running',
+    libvirt.VIR_DOMAIN_BLOCKED: 'running',
+    libvirt.VIR_DOMAIN_PAUSED: 'paused',
+    libvirt.VIR_DOMAIN_SHUTDOWN: 'shutting down',
+    libvirt.VIR_DOMAIN_SHUTOFF: 'shut off',
+    libvirt.VIR_DOMAIN_CRASHED: 'crashed',
+}
+
+
+class Machine(contracts.Machine):
+    """A node's libvirt domain."""
+
+    def __init__(self, domain):
+        self.domain = domain
+
+    @libvirt_facts.translated
+    def facts(self):
+        return domain_xml.parse(self.domain.XMLDesc())
+
+    @libvirt_facts.translated
+    def is_active(self):
+        return self.domain.isActive() == 1
+
+    @libvirt_facts.translated
+    def start(self):
+        self.domain.create()
+
+    @libvirt_facts.translated
+    def stop(self):
+        self.domain.destroy()
+
+
+class LibvirtProvider(contracts.Provider):
     """Node provider plugin: the resource kinds of libvirt nodes."""
 
-    connect = staticmethod(connect)
-    detect_engine = staticmethod(engine_detect.detect)
-    capacity_facts = staticmethod(capacity_facts)
+    connect = staticmethod(libvirt_facts.connect)
 
     @staticmethod
     def kinds():
         return [Pool(), Volumes(), Domains()]
+
+    def capacity(self, cluster, hypervisor):
+        try:
+            conn = self.connect(hypervisor.libvirt_uri)
+        except exception.ProviderError as err:
+            raise exception.ProviderError('Hypervisor %s is out of reach: '
+                                          '%s' % (hypervisor.name, err))
+        try:
+            return libvirt_facts.capacity_facts(
+                conn, cluster.libvirt.pool_name, cluster.libvirt.pool_path,
+                hypervisor.is_local)
+        finally:
+            conn.close()
+
+    @staticmethod
+    def machine(conn, name):
+        try:
+            return Machine(conn.lookupByName(name))
+        except libvirt.libvirtError as err:
+            if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                return None
+            raise exception.ProviderError('libvirt: %s' % err)
+
+    @staticmethod
+    @libvirt_facts.translated
+    def power_states(conn):
+        return {domain.name(): _POWER.get(domain.state()[0], 'unknown')
+                for domain in conn.listAllDomains()}

@@ -12,27 +12,39 @@
 
 import os
 import threading
-import types
 
 import fixtures
 import testtools
 
-from tenks import context as ctx_module
+from tenks import contracts
 from tenks import deploy
+from tenks import kinds
 from tenks import plan
+from tenks import plugins
+from tests.unit import fakes
 
 KINDS = ('veth', 'domain', 'bmc', 'ironic-node', 'ironic-port', 'ironic-state',
          'flavor')
+LANES = {'ironic-node': contracts.ENROLMENT,
+         'ironic-port': contracts.ENROLMENT,
+         'ironic-state': contracts.AFTER, 'flavor': contracts.AFTER}
 
 
-class Kind:
+class Kind(contracts.Kind):
     """Records when its steps run; may block or fail on cue."""
 
     def __init__(self, name, log, before=None, fail=False):
         self.name = name
+        self.lane = LANES.get(name, contracts.HOST_STEP)
         self.log = log
         self.before = before
         self.fail = fail
+
+    def want(self, ctx, hypervisor):
+        return {}
+
+    def observe(self, ctx, hypervisor, want):
+        return {}
 
     def apply(self, ctx, hypervisor, actions):
         if self.before:
@@ -44,27 +56,9 @@ class Kind:
             raise RuntimeError('%s failed' % self.name)
 
 
-class FakeContext(ctx_module.Context):
-    """A Context's step bookkeeping, without hosts or Ironic."""
-
-    def __init__(self, path, kinds):
-        self.cluster = types.SimpleNamespace(
-            state_file_path=path,
-            hypervisors=[types.SimpleNamespace(name='hv')])
-        self.state = {'nodes': {}}
-        self.teardown = False
-        self._kinds = kinds
-
-    def kinds(self):
-        return self._kinds
-
-    def forget_facts(self):
-        pass
-
-
 def actions(verb, names):
-    return plan.order([plan.Action(kind, verb, 'x', 'hv') for kind in names],
-                      list(KINDS))
+    return plan.order([plan.Action(kind, verb, 'x', 'localhost')
+                       for kind in names], list(KINDS))
 
 
 class TestApply(testtools.TestCase):
@@ -77,7 +71,8 @@ class TestApply(testtools.TestCase):
 
     def context(self, **special):
         kinds = [special.get(name) or Kind(name, self.log) for name in KINDS]
-        return FakeContext(self.path, kinds)
+        return fakes.make_context(
+            fakes.cluster_data(state_file_path=self.path), kinds=kinds)
 
     def test_enrolment_runs_beside_the_hypervisor_steps(self):
         enrolling = threading.Event()
@@ -125,3 +120,49 @@ class TestApply(testtools.TestCase):
         ran = [name for name, _ in self.log]
         self.assertIn('bmc', ran)
         self.assertNotIn('ironic-state', ran)
+
+
+class Recorder(contracts.Kind):
+    """Plans one action per hypervisor it is planned for."""
+
+    def __init__(self, name, scope):
+        self.name = name
+        self.scope = scope
+
+    def want(self, ctx, hypervisor):
+        return {self.name: True}
+
+    def observe(self, ctx, hypervisor, want):
+        return {}
+
+    def apply(self, ctx, hypervisor, actions):
+        pass
+
+
+class TestDeclarations(testtools.TestCase):
+
+    def test_a_cluster_kind_is_planned_once(self):
+        data = fakes.cluster_data(hypervisors={
+            'hv0': {'address': 'localhost'},
+            'hv1': {'address': '203.0.113.11'}})
+        ctx = fakes.make_context(data, kinds=[
+            Recorder('each', contracts.PER_HYPERVISOR),
+            Recorder('once', contracts.PER_CLUSTER)])
+        self.assertEqual(
+            [('each', 'hv0'), ('each', 'hv1'), ('once', 'hv0')],
+            [(a.kind, a.hypervisor) for a in deploy.plan(ctx)])
+
+    def test_the_real_kinds_declare_their_lanes(self):
+        run_kinds = kinds.of_run(fakes.FakeProvider(), [
+            plugin() for _, plugin in plugins.load_all(
+                plugins.BMC_EMULATORS)])
+        declared = {kind.name: (kind.lane, kind.scope) for kind in run_kinds}
+        for name in ('ironic-node', 'ironic-port'):
+            self.assertEqual((contracts.ENROLMENT, contracts.PER_HYPERVISOR),
+                             declared.pop(name))
+        self.assertEqual((contracts.AFTER, contracts.PER_HYPERVISOR),
+                         declared.pop('ironic-state'))
+        self.assertEqual((contracts.AFTER, contracts.PER_CLUSTER),
+                         declared.pop('nova-flavor'))
+        self.assertEqual({(contracts.HOST_STEP, contracts.PER_HYPERVISOR)},
+                         set(declared.values()))

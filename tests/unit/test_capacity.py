@@ -24,13 +24,16 @@ import testtools
 
 from tenks import conf as tenks_conf
 from tenks import config
+from tenks import contracts
 from tenks import deploy
 from tenks import exception
 from tenks import plan
 from tenks.providers import libvirt as libvirt_provider
+from tenks.providers import libvirt_facts
 from tenks import schedule
 from tenks import schedulers
 from tenks import state
+from tests.unit import fakes
 
 GIB = 1024 ** 3
 
@@ -397,7 +400,7 @@ class TestRoundRobin(CapacityTestCase):
         self.assertFalse(schedule.RoundRobinScheduler.needs_facts)
 
     def test_choose_only_plugin_still_works(self):
-        class Old:
+        class Old(contracts.Scheduler):
             def choose(self, node_type, candidates):
                 return candidates[-1]
 
@@ -541,16 +544,15 @@ class TestCapacityFacts(testtools.TestCase):
             {'memory_mb': 7936, 'cpus': 4,
              'domains': {'a': 1024, 'b': 512}, 'committed_mb': 1536,
              'disk_free': 5 * GIB, 'disk_source': 'pool tenks'},
-            libvirt_provider.capacity_facts(conn, 'tenks', '/srv/pool',
-                                            False))
+            libvirt_facts.capacity_facts(conn, 'tenks', '/srv/pool', False))
 
     def test_domains_undefined_while_read_are_left_out(self):
         conn = FakeConnection(domains=[FakeDomain('a', 1048576),
                                        FakeDomain('gone', None)])
-        ctx = types.SimpleNamespace(libvirt=lambda hypervisor: conn,
-                                    cached=lambda key, read: read())
-        facts = libvirt_provider._domain_facts(
-            ctx, types.SimpleNamespace(name='hv'))
+        ctx = fakes.make_context()
+        ctx.hypervisors = fakes.FakeHypervisors(ctx.cluster, connection=conn)
+        facts = libvirt_provider._domain_facts(ctx,
+                                               ctx.cluster.hypervisors[0])
         self.assertEqual(['a'], [domain['name'] for domain in facts])
 
     def test_local_without_pool_reads_nearest_parent(self):
@@ -558,14 +560,14 @@ class TestCapacityFacts(testtools.TestCase):
         conn = FakeConnection(pools={'tenks': FakePool(False, 0)})
         stat = types.SimpleNamespace(f_bavail=10, f_frsize=4096)
         with mock.patch.object(os, 'statvfs', return_value=stat) as statvfs:
-            facts = libvirt_provider.capacity_facts(
+            facts = libvirt_facts.capacity_facts(
                 conn, 'tenks', os.path.join(base, 'a', 'b', 'pool'), True)
         statvfs.assert_called_once_with(base)
         self.assertEqual((40960, 'file system of %s' % base),
                          (facts['disk_free'], facts['disk_source']))
 
     def test_remote_without_pool_is_unknown(self):
-        facts = libvirt_provider.capacity_facts(
+        facts = libvirt_facts.capacity_facts(
             FakeConnection(), 'tenks', '/srv/pool', False)
         self.assertIsNone(facts['disk_free'])
         self.assertEqual('unknown: pool tenks is not active on this remote '
@@ -573,30 +575,18 @@ class TestCapacityFacts(testtools.TestCase):
         self.assertEqual(({}, 0), (facts['domains'], facts['committed_mb']))
 
 
-class FakeProvider:
-
-    def __init__(self):
-        self.connections = []
-
-    def connect(self, uri):
-        conn = FakeConnection(pools={'tenks': FakePool(True, 50 * GIB)})
-        self.connections.append((uri, conn))
-        return conn
-
-    capacity_facts = staticmethod(libvirt_provider.capacity_facts)
-
-
 class TestSessionFacts(CapacityTestCase):
     """deploy reads hypervisors only for a scheduler that needs it."""
 
     def schedule_with(self, scheduler, data, previous=None):
-        provider = FakeProvider()
+        provider = fakes.FakeProvider(lambda: FakeConnection(
+            pools={'tenks': FakePool(True, 50 * GIB)}))
         plugins = {'tenks.schedulers': {
             'capacity': schedulers.CapacityScheduler,
             'round_robin': schedule.RoundRobinScheduler}[scheduler],
-            'tenks.providers': provider}
+            'tenks.providers': lambda: provider}
         self.conf.set_override('scheduler', scheduler)
-        with mock.patch.object(deploy.ctx_module, 'load_plugin',
+        with mock.patch.object(deploy.plugins, 'load',
                                lambda namespace, name: plugins[namespace]):
             result = deploy._schedule(
                 self.conf, self.cluster(data),
@@ -632,14 +622,11 @@ class TestPlanReason(CapacityTestCase):
     def test_domain_create_gives_placement(self):
         result = self.run_schedule(cluster_data(small=2),
                                    {'hv1': host(), 'hv2': host(4096)})
-        hv1 = self.cluster(cluster_data()).hypervisors[0]
-        ctx = mock.Mock(state=result, cluster_id='c1')
-        ctx.cluster.libvirt.pool_path = '/pool'
-        ctx.cluster.libvirt.emulator = None
-        ctx.engine.return_value = 'qemu'
-        ctx.present_nodes.return_value = list(result['nodes'].values())
-        ctx.libvirt.return_value.listAllDomains.return_value = []
-        ctx.cached.side_effect = lambda key, read: read()
+        cluster = self.cluster(cluster_data(small=2))
+        hv1 = cluster.hypervisors[0]
+        ctx = fakes.FakeContext(cluster, result, fakes.FakeHypervisors(
+            cluster, connection=FakeConnection()))
+        ctx.facts.cached(('engine', hv1.name), lambda: 'qemu', keep=True)
         actions = libvirt_provider.Domains().plan(ctx, hv1)
         self.assertEqual(
             [(plan.CREATE, 'tk0', 'hv1: most memory left (7168 MiB left '

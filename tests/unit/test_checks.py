@@ -19,6 +19,7 @@ import testtools
 
 from tenks import checks
 from tenks import exception
+from tenks import hypervisors
 from tenks.ironic import fields
 from tenks.network import facts as net_facts
 from tenks import state
@@ -311,6 +312,9 @@ class TestChosenNodes(testtools.TestCase):
                          str(error))
 
     def test_local_uri(self):
-        self.assertTrue(verify.is_local('qemu:///system'))
-        self.assertTrue(verify.is_local('qemu+tcp://localhost/system'))
-        self.assertFalse(verify.is_local('qemu+ssh://root@hv1/system'))
+        # A state written before the way in was recorded says only this.
+        for uri, local in (('qemu:///system', True),
+                           ('qemu+tcp://localhost/system', True),
+                           ('qemu+ssh://root@hv1/system', False)):
+            self.assertEqual(local, hypervisors.from_record(
+                'hv', {'libvirt_uri': uri}).is_local, uri)

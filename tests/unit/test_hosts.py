@@ -11,27 +11,11 @@
 # under the License.
 
 import shlex
-import subprocess
 
 import testtools
 
 from tenks import hosts
-
-
-class FakeHost(hosts.Host):
-    """Answers commands from a table instead of running them."""
-
-    name = 'fake'
-
-    def __init__(self, answers):
-        super().__init__()
-        self.answers = answers
-        self.seen = []
-
-    def execute(self, argv, input=None):
-        self.seen.append((argv, input))
-        code, out = self.answers.get(argv[0], (0, ''))
-        return subprocess.CompletedProcess(argv, code, out, '')
+from tests.unit import fakes
 
 
 class TestSSHHost(testtools.TestCase):
@@ -56,26 +40,26 @@ class TestSSHHost(testtools.TestCase):
 class TestHostCalls(testtools.TestCase):
 
     def test_processes_parsed(self):
-        host = FakeHost({'ps': (0, '  10  10 Ss  vbmcd --foreground\n'
-                                   '  11  10 Z   [vbmcd] <defunct>\n'
-                                   'garbage\n')})
+        host = fakes.FakeHost({'ps': (0, '  10  10 Ss  vbmcd --foreground\n'
+                                         '  11  10 Z   [vbmcd] <defunct>\n'
+                                         'garbage\n')})
         self.assertEqual(
             [hosts.Process(10, 10, 'S', 'vbmcd --foreground'),
              hosts.Process(11, 10, 'Z', '[vbmcd] <defunct>')],
             host.processes())
 
     def test_read_file_missing_is_none(self):
-        self.assertIsNone(FakeHost({'cat': (1, '')}).read_file('/x'))
+        self.assertIsNone(fakes.FakeHost({'cat': (1, '')}).read_file('/x'))
 
     def test_read_files_split_by_header(self):
-        host = FakeHost({'sh': (0, '==> /d/a/config\nx = 1\n'
-                                   '==> /d/b/config\ny = 2\n')})
+        host = fakes.FakeHost({'sh': (0, '==> /d/a/config\nx = 1\n'
+                                         '==> /d/b/config\ny = 2\n')})
         self.assertEqual({'/d/a/config': 'x = 1\n',
                           '/d/b/config': 'y = 2\n'},
                          host.read_files('/d', 'config'))
 
     def test_spawn_passes_names_as_arguments(self):
-        host = FakeHost({})
+        host = fakes.FakeHost({})
         host.spawn(['vbmcd', '--foreground'], '/s/pid', '/l/log',
                    env={'VIRTUALBMC_CONFIG': '/s/conf'})
         argv, _ = host.seen[0]
@@ -86,7 +70,7 @@ class TestHostCalls(testtools.TestCase):
         self.assertNotIn('/s/pid', argv[4])
 
     def test_write_file_sends_text_on_stdin(self):
-        host = FakeHost({})
+        host = fakes.FakeHost({})
         host.write_file('/s/f', 'secret')
         argv, text = host.seen[0]
         self.assertEqual('/s/f', argv[-1])

@@ -19,26 +19,18 @@ from tenks.ironic import client
 from tenks.ironic import fields
 from tenks.ironic import provision
 from tenks import plan
+from tests.unit import fakes
 
-HYPERVISOR = types.SimpleNamespace(name='localhost')
 
-
-class FakeIronic:
-    """Nodes by name; provision moves recorded, carried out at once."""
+class FakeIronic(fakes.FakeIronic):
+    """Provision moves recorded, carried out at once; refused by node id."""
 
     def __init__(self, nodes, refuse=()):
-        self._nodes = nodes
-        self.refuse = refuse
+        super().__init__(nodes)
+        self.refuse_ids = refuse
         self.moves = []
-        self.timeout = 1
         self.conn = types.SimpleNamespace(baremetal=types.SimpleNamespace(
             get_node=self.get_node))
-
-    def nodes(self):
-        return self._nodes
-
-    def forget(self):
-        pass
 
     def get_node(self, node_id):
         node = next(n for n in self._nodes.values() if n['id'] == node_id)
@@ -55,34 +47,23 @@ class FakeIronic:
         if method == 'unset_node_maintenance':
             node.update(is_maintenance=False, fault=None)
             return
-        if node_id in self.refuse:
+        if node_id in self.refuse_ids:
             node['last_error'] = 'refused'
         else:
             node['provision_state'] = fields.REACHES[move]
 
 
-class FakeContext:
-
-    teardown = False
-
-    def __init__(self, names, ironic, target='manageable',
-                 placement=False):
-        self.state = {'nodes': {name: {
-            'name': name, 'hypervisor': 'localhost', 'state': 'present',
-            'ironic_config': {'resource_class': 'rc'},
-            'ironic_uuid': 'id-' + name} for name in names}}
-        self.cluster = types.SimpleNamespace(ironic={
-            'target_state': target, 'wait_for_placement': placement})
-        self._ironic = ironic
-
-    def present_nodes(self, hypervisor):
-        return list(self.state['nodes'].values())
-
-    def ironic(self):
-        return self._ironic
-
-    def map(self, function, items):
-        return [function(item) for item in items]
+def context(names, ironic, target='manageable', placement=False):
+    """Nodes n0, n1... enrolled, as a run that created them records them."""
+    cluster, state = fakes.scheduled(fakes.cluster_data(
+        len(names), ironic_target_state=target,
+        wait_for_placement=placement, specs=[{
+            'type': 'small', 'count': len(names), 'node_name_prefix': 'n',
+            'ironic_config': {'resource_class': 'rc'}}]))
+    for name, node in state['nodes'].items():
+        node['ironic_uuid'] = 'id-' + name
+    assert sorted(state['nodes']) == sorted(names)
+    return fakes.FakeContext(cluster, state, ironic=ironic)
 
 
 def ironic_node(name, state):
@@ -93,9 +74,10 @@ class TestPlan(testtools.TestCase):
 
     def plan(self, have, names=('n0',), **kwargs):
         ironic = FakeIronic({n['name']: n for n in have})
-        ctx = FakeContext(names, ironic, **kwargs)
+        ctx = context(names, ironic, **kwargs)
         return [(a.verb, a.name, a.reason)
-                for a in provision.ProvisionStates().plan(ctx, HYPERVISOR)]
+                for a in provision.ProvisionStates().plan(
+                    ctx, ctx.cluster.hypervisors[0])]
 
     def test_new_node_moves_from_enroll(self):
         self.assertEqual([(plan.UPDATE, 'n0', 'enroll to manageable')],
@@ -138,9 +120,10 @@ class TestApply(testtools.TestCase):
 
     def apply(self, nodes, names, refuse=(), target='available'):
         ironic = FakeIronic({n['name']: n for n in nodes}, refuse)
-        ctx = FakeContext(names, ironic, target=target)
+        ctx = context(names, ironic, target=target)
         kind = provision.ProvisionStates()
-        kind.apply(ctx, HYPERVISOR, kind.plan(ctx, HYPERVISOR))
+        hypervisor = ctx.cluster.hypervisors[0]
+        kind.apply(ctx, hypervisor, kind.plan(ctx, hypervisor))
         return ironic
 
     def test_every_move_to_the_target(self):
@@ -172,12 +155,13 @@ class TestApply(testtools.TestCase):
     def test_new_node_found_by_its_recorded_uuid(self):
         node = ironic_node('n0', 'enroll')
         ironic = FakeIronic({})
-        ctx = FakeContext(['n0'], ironic)
+        ctx = context(['n0'], ironic)
         kind = provision.ProvisionStates()
-        actions = kind.plan(ctx, HYPERVISOR)
+        hypervisor = ctx.cluster.hypervisors[0]
+        actions = kind.plan(ctx, hypervisor)
         # Created by the Nodes step after the plan was made.
         ironic._nodes['n0'] = node
-        kind.apply(ctx, HYPERVISOR, actions)
+        kind.apply(ctx, hypervisor, actions)
         self.assertEqual([('id-n0', 'manage')], ironic.moves)
 
     def test_waits_while_ironic_is_moving_the_node(self):

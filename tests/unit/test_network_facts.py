@@ -16,6 +16,7 @@ import testtools
 
 from tenks.network import batch
 from tenks.network import facts
+from tests.unit import fakes
 
 # Trimmed from `ip -j -d link show` on a hypervisor with one Open vSwitch
 # and one Linux bridge physnet.
@@ -212,16 +213,6 @@ class TestNetworkFacts(testtools.TestCase):
         self.assertFalse(other.owns_link('tk0-0b'))
 
 
-class FakeHost:
-
-    def __init__(self):
-        self.calls = []
-
-    def run(self, argv, input=None):
-        self.calls.append((argv, input))
-        return ''
-
-
 class TestBatch(testtools.TestCase):
 
     def test_groups_in_order(self):
@@ -255,7 +246,7 @@ class TestBatch(testtools.TestCase):
         self.assertEqual([], batch.Batch(host=None).commands())
 
     def test_flush_runs_commands_then_clears(self):
-        host = FakeHost()
+        host = fakes.FakeHost()
         steps = batch.Batch(host)
         steps.ovs('add-br', 'brtenks0')
         steps.ip('link', 'set', 'brtenks0', 'up')
@@ -263,10 +254,10 @@ class TestBatch(testtools.TestCase):
         self.assertEqual([
             (['ovs-vsctl', '--timeout=30', '--', 'add-br', 'brtenks0'],
              None),
-            (['ip', '-batch', '-'], 'link set brtenks0 up\n')], host.calls)
+            (['ip', '-batch', '-'], 'link set brtenks0 up\n')], host.seen)
         self.assertEqual([], steps.commands())
         steps.flush()
-        self.assertEqual(2, len(host.calls))
+        self.assertEqual(2, len(host.seen))
 
     def test_commands_does_not_consume(self):
         steps = batch.Batch(host=None)

@@ -14,32 +14,11 @@ import types
 
 import testtools
 
-from tenks.network import batch as batch_module
 from tenks.network import kinds
 from tenks.network import linuxbridge
 from tenks.network import ovs
 from tenks import plan
-
-
-class FakeContext:
-    """What Veths.apply uses of a Context, with a batch that only records."""
-
-    cluster_id = 'c0ffee00'
-
-    def __init__(self, bridges):
-        self.bridges = bridges
-        self.recorded = batch_module.Batch(host=None)
-        self.recorded.flush = lambda: None
-
-    def net_facts(self, hypervisor):
-        return types.SimpleNamespace(
-            device_kind=lambda name: self.bridges.type)
-
-    def batch(self, hypervisor):
-        return self.recorded
-
-    def bridges_of(self, kind):
-        return self.bridges
+from tests.unit import fakes
 
 
 def veth_actions(verb, count):
@@ -56,9 +35,14 @@ def veth_actions(verb, count):
 class TestVethBatching(testtools.TestCase):
 
     def commands(self, bridges, actions):
-        ctx = FakeContext(bridges)
-        kinds.Veths().apply(ctx, 'hv', actions)
-        return ctx.recorded.commands()
+        ctx = fakes.make_context(fakes.cluster_data(
+            bridge_type=bridges.type, ovs_datapath_type='netdev'))
+        hypervisor = ctx.cluster.hypervisors[0]
+        # Every device is a bridge of this type, as the actions need.
+        ctx.facts.cached(('network', hypervisor.name), lambda: (
+            types.SimpleNamespace(device_kind=lambda name: bridges.type)))
+        kinds.Veths().apply(ctx, hypervisor, actions)
+        return ctx.hypervisors.fake_host.seen
 
     def test_ovs_create_is_two_commands_whatever_the_count(self):
         for count in (1, 10):

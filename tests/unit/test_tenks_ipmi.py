@@ -26,6 +26,7 @@ from tenks.bmc import ipmi_sessions
 from tenks.bmc import tenks_ipmi
 from tenks import config
 from tenks import exception
+from tests.unit import fakes
 from tests.unit import test_config
 
 
@@ -341,80 +342,55 @@ class FakeDaemon:
         return bool(self.configs)
 
 
-class FakeHypervisor:
-    name = 'hv0'
-    bmc_libvirt_uri = 'qemu:///system'
-
-
-class FakeContext:
-
-    def __init__(self, daemon, nodes, teardown=False):
-        self.daemon = daemon
-        self.nodes = nodes
-        self.teardown = teardown
-        self.state = {'credentials': {'ipmi_username': 'tenks',
-                                      'ipmi_password': 'pw'}}
-        self.reads = 0
-
-    def served_nodes(self, hypervisor, emulator):
-        assert emulator == 'tenks-ipmi'
-        return [] if self.teardown else self.nodes
-
-    def tenks_ipmi(self, hypervisor):
-        return self.daemon
-
-    def cached(self, key, read):
-        self.reads += 1
-        return read()
-
-
-def node(index):
-    return {'name': 'n%d' % index,
-            'bmc': {'driver': 'ipmi', 'address': '127.0.0.1',
-                    'port': 6230 + index}}
-
-
 class TestPlan(testtools.TestCase):
+
+    def context(self, daemon, count, teardown=False):
+        """Nodes n0, n1... served by tenks-ipmi from ports 6230 on."""
+        self.patch(tenks_ipmi, 'daemon_of', lambda ctx, hypervisor: daemon)
+        return fakes.make_context(fakes.cluster_data(
+            count, bmc_emulators={'ipmi': 'tenks-ipmi'},
+            ipmi_address='127.0.0.1', libvirt_local_uri='qemu:///system',
+            specs=[{'type': 'small', 'count': count,
+                    'node_name_prefix': 'n'}]), teardown=teardown)
 
     def plan(self, ctx):
         return [(a.verb, a.kind, a.name, a.reason)
                 for kind in tenks_ipmi.TenksIPMI.kinds()
-                for a in kind.plan(ctx, FakeHypervisor())]
+                for a in kind.plan(ctx, ctx.cluster.hypervisors[0])]
 
     def test_new_cluster(self):
-        ctx = FakeContext(FakeDaemon(None, {}, set()), [node(0), node(1)])
+        ctx = self.context(FakeDaemon(None, {}, set()), 2)
         self.assertEqual([('create', 'ipmi-emulator', 'tenks-ipmi', ''),
                           ('create', 'ipmi-bmc', 'n0', ''),
                           ('create', 'ipmi-bmc', 'n1', '')], self.plan(ctx))
 
     def test_nothing_to_do(self):
-        ctx = FakeContext(FakeDaemon(42, {'n0': bmc(6230)}, {'n0'}),
-                          [node(0)])
+        ctx = self.context(
+            FakeDaemon(42, {'n0': bmc(6230)}, {'n0'}), 1)
         self.assertEqual([], self.plan(ctx))
 
     def test_one_added_one_removed(self):
-        ctx = FakeContext(FakeDaemon(
-            42, {'n0': bmc(6230), 'n2': bmc(6232)}, {'n0', 'n2'}),
-            [node(0), node(1)])
+        ctx = self.context(FakeDaemon(
+            42, {'n0': bmc(6230), 'n2': bmc(6232)}, {'n0', 'n2'}), 2)
         self.assertEqual([('create', 'ipmi-bmc', 'n1', ''),
                           ('delete', 'ipmi-bmc', 'n2', '')], self.plan(ctx))
 
     def test_dead_emulator_restarted_and_bmcs_reloaded(self):
-        ctx = FakeContext(FakeDaemon(None, {'n0': bmc(6230)}, set()),
-                          [node(0)])
+        ctx = self.context(
+            FakeDaemon(None, {'n0': bmc(6230)}, set()), 1)
         self.assertEqual([('create', 'ipmi-emulator', 'tenks-ipmi', ''),
                           ('update', 'ipmi-bmc', 'n0', 'not running')],
                          self.plan(ctx))
 
     def test_changed_credentials(self):
-        ctx = FakeContext(FakeDaemon(42, {'n0': bmc(6230, 'old')}, {'n0'}),
-                          [node(0)])
+        ctx = self.context(
+            FakeDaemon(42, {'n0': bmc(6230, 'old')}, {'n0'}), 1)
         self.assertEqual([('update', 'ipmi-bmc', 'n0', 'changed: password')],
                          self.plan(ctx))
 
     def test_teardown_of_a_dead_emulator(self):
-        ctx = FakeContext(FakeDaemon(None, {'n0': bmc(6230)}, set()),
-                          [node(0)], teardown=True)
+        ctx = self.context(
+            FakeDaemon(None, {'n0': bmc(6230)}, set()), 1, teardown=True)
         self.assertEqual([('delete', 'ipmi-emulator', 'tenks-ipmi', ''),
                           ('delete', 'ipmi-bmc', 'n0', '')], self.plan(ctx))
 

@@ -1,0 +1,118 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""What a hypervisor's libvirt says of itself, and how it is reached.
+
+libvirt errors become ProviderErrors here; capacity_facts is what the
+capacity scheduler (tenks.schedulers) weighs.
+"""
+
+import functools
+import os
+
+import libvirt
+
+from tenks import exception
+
+
+def _quiet(unused_ctx, unused_error):
+    """libvirt prints every error itself unless told otherwise."""
+
+
+def translated(function):
+    """Turn libvirt errors into ProviderErrors naming what was done."""
+    @functools.wraps(function)
+    def wrapper(*args):
+        try:
+            return function(*args)
+        except libvirt.libvirtError as err:
+            raise exception.ProviderError('libvirt: %s' % err)
+    return wrapper
+
+
+def connect(uri):
+    libvirt.registerErrorHandler(_quiet, None)
+    try:
+        return libvirt.open(uri)
+    except libvirt.libvirtError as err:
+        raise exception.ProviderError(
+            'Cannot connect to libvirt at %s: %s. Is libvirtd running '
+            '(tools/setup-host.sh starts it)?' % (uri, err))
+
+
+@translated
+def capacity_facts(conn, pool_name, pool_path, local):
+    """What the capacity scheduler needs to know of a hypervisor.
+
+    Memory is in MiB; ``committed_mb`` is the maximum memory of every
+    defined domain, running or not, since any may be started. Free disk
+    comes from the pool when it is active, else from the file system the
+    pool would be made on; that can only be read here, so a remote
+    hypervisor without the pool has ``disk_free`` None, unknown.
+    """
+    info = conn.getInfo()
+    domains = _max_memory_mb(conn)
+    # getInfo() gives memory in MiB, unlike the C API's KiB.
+    facts = {'memory_mb': info[1], 'cpus': info[2], 'domains': domains,
+             'committed_mb': sum(domains.values())}
+    facts['disk_free'], facts['disk_source'] = _disk_free(
+        conn, pool_name, pool_path, local)
+    return facts
+
+
+def _max_memory_mb(conn):
+    sizes = {}
+    for domain in conn.listAllDomains(0):
+        # A domain undefined since it was listed holds no memory now.
+        memory = unless_undefined(domain.maxMemory)
+        if memory is not None:
+            sizes[domain.name()] = memory // 1024
+    return sizes
+
+
+def unless_undefined(read):
+    """read() of a listed domain; None if it was undefined meanwhile.
+
+    Other clusters and other tools change the hypervisor while Tenks
+    reads it.
+    """
+    try:
+        return read()
+    except libvirt.libvirtError as err:
+        if err.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
+            raise
+    return None
+
+
+def _disk_free(conn, pool_name, pool_path, local):
+    if pool_name in pool_names(conn):
+        pool = conn.storagePoolLookupByName(pool_name)
+        if pool.isActive():
+            # info(): state, capacity, allocation, available (bytes).
+            return pool.info()[3], 'pool %s' % pool_name
+    if local:
+        path = _existing_parent(pool_path)
+        stat = os.statvfs(path)
+        return stat.f_bavail * stat.f_frsize, 'file system of %s' % path
+    return None, ('unknown: pool %s is not active on this remote '
+                  'hypervisor' % pool_name)
+
+
+def _existing_parent(path):
+    """path, or its nearest parent that exists: the pool is made there."""
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    return path
+
+
+def pool_names(conn):
+    return set(conn.listStoragePools() + conn.listDefinedStoragePools())
