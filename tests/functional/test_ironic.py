@@ -12,30 +12,21 @@
 
 """Enrolment into a real standalone Ironic, driven through Ironic."""
 
-import importlib.util
 import json
 import os
-import pathlib
 import time
 
 import fixtures
 from testtools import content
 import yaml
 
+from tenks.standalone import ironic
+from tenks.standalone import keystone as standalone_keystone
+from tenks.standalone import loopback
 from tests.functional import base
 from tests.functional import test_deploy
 
-_TOOL = (pathlib.Path(__file__).resolve().parents[2]
-         / 'tools' / 'standalone_ironic.py')
 OPENSTACK = os.path.join(os.path.dirname(base.TENKS), 'openstack')
-
-
-def _load_tool():
-    # tools/ holds scripts, not a package: load the script by path.
-    spec = importlib.util.spec_from_file_location('standalone_ironic', _TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _node_type(*physnets):
@@ -51,14 +42,14 @@ class IronicTestCase(test_deploy.DeployTestCase):
 
     def setUp(self):
         super().setUp()
-        tool = _load_tool()
         ironic_dir = os.path.join(self.workdir, 'ironic')
         keystone = None
         if self.with_keystone:
-            keystone = tool.StandaloneKeystone(
-                os.path.join(ironic_dir, 'keystone'), tool.find_free_port())
-        self.ironic = tool.StandaloneIronic(ironic_dir, tool.find_free_port(),
-                                            keystone)
+            keystone = standalone_keystone.StandaloneKeystone(
+                os.path.join(ironic_dir, 'keystone'),
+                loopback.find_free_port())
+        self.ironic = ironic.StandaloneIronic(
+            ironic_dir, loopback.find_free_port(), keystone)
         self.addCleanup(self.ironic.stop)
         # Registered first: a failed start is explained by these logs.
         self.addOnException(self.attach_service_logs)
