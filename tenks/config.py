@@ -14,7 +14,7 @@
 
 The file keeps the variables of the original, Ansible-based Tenks so an
 existing Kayobe override works unchanged. Site defaults come from
-tenks.conf; a value in the cluster file wins.
+tenks.conf; a value in the cluster file wins (tenks.overrides).
 """
 
 import collections
@@ -28,6 +28,7 @@ import yaml
 from tenks import exception
 from tenks import model
 from tenks import naming
+from tenks import overrides
 from tenks import plugins
 from tenks import reader
 from tenks import units
@@ -82,7 +83,6 @@ HYPERVISOR_KEYS = frozenset([
 CAPACITY_KEYS = frozenset(['memory_mb', 'vcpus', 'disk'])
 BOOT_MODES = ('bios', 'uefi')
 DRIVERS = ('ipmi', 'redfish')
-CPU_MODES = ('custom', 'host-model', 'host-passthrough', 'maximum')
 # Node names name domains, BMCs, Ironic nodes and files: keep them short.
 MAX_PREFIX = 63
 MAX_PORT = 65535
@@ -142,31 +142,32 @@ def load(path, conf):
 
 def parse(data, conf, source='<cluster>'):
     top = reader.Reader(source, '', data)
+    site = overrides.Overrides(conf)
     top.check_keys(TOP_LEVEL, ANSIBLE_ONLY)
     ignored = sorted(key for key in data if key in ANSIBLE_ONLY)
     if ignored:
         LOG.warning('%s: ignoring variables only the Ansible Tenks used: %s',
                     source, ', '.join(ignored))
     node_types = _node_types(top, top.choice('default_ironic_driver',
-                                             DRIVERS, 'ipmi'), conf)
+                                             DRIVERS, 'ipmi'), site)
     return model.Cluster(
         source=source,
         node_types=node_types,
         specs=_specs(top, node_types),
-        hypervisors=_hypervisors(top, conf),
-        network=_network(top, conf, node_types),
-        libvirt=_libvirt(top, conf),
-        ipmi=_ipmi(top, conf),
-        redfish=_redfish(top, conf),
+        hypervisors=_hypervisors(top, site),
+        network=_network(top, site, node_types),
+        libvirt=_libvirt(top, site),
+        ipmi=_ipmi(top, site),
+        redfish=_redfish(top, site),
         bmc_emulators=_bmc_emulators(top),
-        state_file_path=_state_file_path(top, conf),
-        log_dir=top.get('log_directory', str, conf.log_dir),
-        ironic=_ironic(top, conf),
+        state_file_path=_state_file_path(top, site),
+        log_dir=site.value('log_directory', top),
+        ironic=_ironic(top, site),
         nova_flavors=_nova_flavors(top, node_types),
     )
 
 
-def _node_types(top, default_driver, conf):
+def _node_types(top, default_driver, site):
     types = top.child('node_types', {})
     result = {}
     for name in types.data:
@@ -186,21 +187,11 @@ def _node_types(top, default_driver, conf):
             volumes=_volumes(entry),
             physical_networks=entry.string_list('physical_networks'),
             ironic_driver=driver,
-            console_log_enabled=entry.get(
-                'console_log_enabled', bool,
-                top.get('console_log_enabled', bool,
-                        conf.libvirt.console_log_enabled)),
-            cpu_mode=_cpu_mode(entry, _cpu_mode(top, conf.libvirt.cpu_mode)),
+            console_log_enabled=site.value('console_log_enabled', entry,
+                                           top),
+            cpu_mode=site.value('cpu_mode', entry, top),
         )
     return result
-
-
-def _cpu_mode(entry, default):
-    mode = entry.get('cpu_mode', str, default)
-    if entry.data.get('cpu_mode') is not None and mode not in CPU_MODES:
-        entry.fail('%r is not one of %s' % (mode, ', '.join(CPU_MODES)),
-                   'cpu_mode')
-    return mode
 
 
 def _volumes(entry):
@@ -324,10 +315,10 @@ def parse_capabilities(capabilities):
     return {key.strip(): value.strip() for key, value in pairs}
 
 
-def _hypervisors(top, conf):
+def _hypervisors(top, site):
     mappings = top.string_map('physnet_mappings')
-    uri = top.get('libvirt_local_uri', str, conf.libvirt.uri)
-    bmc_address = _address(top, 'ipmi_address', conf.ipmi.address)
+    uri = site.value('libvirt_local_uri', top)
+    bmc_address = site.value('ipmi_address', top)
     if not top.data.get('hypervisors'):
         return (model.Hypervisor(
             name=model.LOCALHOST, address=model.LOCALHOST, libvirt_uri=uri,
@@ -341,7 +332,7 @@ def _hypervisors(top, conf):
         local = address in model.LOCAL_ADDRESSES
         # A remote hypervisor's BMCs listen there, not on loopback here.
         default_bmc = bmc_address if local else address
-        ssh = _ssh(entry, conf)
+        ssh = _ssh(entry, site)
         result.append(model.Hypervisor(
             name=str(name),
             address=address,
@@ -356,11 +347,9 @@ def _hypervisors(top, conf):
     return tuple(result)
 
 
-def _ssh(entry, conf):
-    return (entry.get('ssh_user', str, conf.ssh.user),
-            entry.integer('ssh_port', conf.ssh.port, minimum=1,
-                          maximum=MAX_PORT),
-            entry.get('ssh_key', str, conf.ssh.key_file))
+def _ssh(entry, site):
+    return tuple(site.value(key, entry)
+                 for key in ('ssh_user', 'ssh_port', 'ssh_key'))
 
 
 def _remote_uri(address, user, port, key):
@@ -388,7 +377,7 @@ def _capacity(entry):
 def _address(entry, key, default):
     address = entry.get(key, str, default)
     if key not in entry.data:
-        return address      # tenks.conf's, or derived from a name
+        return address      # derived from a name
     try:
         _HOST_ADDRESS(address)
     except ValueError:
@@ -396,18 +385,15 @@ def _address(entry, key, default):
     return address
 
 
-def _network(top, conf, node_types):
+def _network(top, site, node_types):
     return model.NetworkSettings(
-        bridge_type=top.choice('bridge_type', ('openvswitch', 'linuxbridge'),
-                               conf.network.bridge_type),
-        ovs_datapath_type=top.choice('ovs_datapath_type',
-                                     ('auto', 'system', 'netdev'),
-                                     conf.network.ovs_datapath_type),
-        bridge_prefix=_bridge_prefix(top, conf, node_types))
+        bridge_type=site.value('bridge_type', top),
+        ovs_datapath_type=site.value('ovs_datapath_type', top),
+        bridge_prefix=_bridge_prefix(top, site, node_types))
 
 
-def _bridge_prefix(top, conf, node_types):
-    prefix = top.get('bridge_prefix', str, conf.network.bridge_prefix)
+def _bridge_prefix(top, site, node_types):
+    prefix = site.value('bridge_prefix', top)
     physnets = {physnet for node_type in node_types.values()
                 for physnet in node_type.physical_networks}
     try:
@@ -420,36 +406,36 @@ def _bridge_prefix(top, conf, node_types):
     return prefix
 
 
-def _libvirt(top, conf):
-    pool_name = top.get('libvirt_pool_name', str, conf.libvirt.pool_name)
+def _libvirt(top, site):
+    pool_name = site.value('libvirt_pool_name', top)
     if not pool_name or '/' in pool_name:
         top.fail('%r is not a pool name: it must not be empty or hold /'
                  % pool_name, 'libvirt_pool_name')
-    pool_path = top.get('libvirt_pool_path', str, conf.libvirt.pool_path)
+    pool_path = site.value('libvirt_pool_path', top)
     if not os.path.isabs(pool_path):
         top.fail('%r is not an absolute path' % pool_path,
                  'libvirt_pool_path')
     return model.LibvirtSettings(
-        engine=top.choice('libvirt_vm_engine', ('auto', 'kvm', 'qemu'),
-                          conf.libvirt.engine),
-        emulator=top.get('libvirt_vm_emulator', str, conf.libvirt.emulator),
+        engine=site.value('libvirt_vm_engine', top),
+        emulator=site.value('libvirt_vm_emulator', top),
         pool_name=pool_name, pool_path=pool_path)
 
 
-def _ipmi(top, conf):
-    start = top.integer('ipmi_port_range_start',
-                        conf.ipmi.port_range_start, minimum=1,
-                        maximum=MAX_PORT)
-    end = top.integer('ipmi_port_range_end', conf.ipmi.port_range_end,
-                      minimum=1)
+def _ipmi(top, site):
+    start = site.value('ipmi_port_range_start', top)
+    # An end past the last port is told the range, as one before its
+    # start is, rather than the option's bound.
+    end = top.get('ipmi_port_range_end', int)
+    if end is None or end <= MAX_PORT:
+        end = site.value('ipmi_port_range_end', top)
     if end < start or end > MAX_PORT:
         top.fail('%d must be between ipmi_port_range_start (%d) and %d'
                  % (end, start, MAX_PORT), 'ipmi_port_range_end')
     return model.IPMISettings(
-        address=_address(top, 'ipmi_address', conf.ipmi.address),
+        address=site.value('ipmi_address', top),
         port_range_start=start, port_range_end=end,
-        username=top.get('ipmi_username', str, conf.ipmi.username),
-        password=top.get('ipmi_password', str, conf.ipmi.password))
+        username=site.value('ipmi_username', top),
+        password=site.value('ipmi_password', top))
 
 
 def _bmc_emulators(top):
@@ -486,21 +472,18 @@ def emulator_drivers():
             for name, plugin in plugins.load_all(plugins.BMC_EMULATORS)}
 
 
-def _redfish(top, conf):
+def _redfish(top, site):
     return model.RedfishSettings(
-        address=_address(top, 'redfish_address', conf.redfish.address),
-        port=top.integer('redfish_port', conf.redfish.port, minimum=1,
-                         maximum=MAX_PORT),
-        username=top.get('redfish_username', str, conf.redfish.username),
-        password=top.get('redfish_password', str, conf.redfish.password),
-        tls=top.get('redfish_tls', bool, conf.redfish.tls))
+        address=site.value('redfish_address', top),
+        port=site.value('redfish_port', top),
+        username=site.value('redfish_username', top),
+        password=site.value('redfish_password', top),
+        tls=site.value('redfish_tls', top))
 
 
-def _ironic(top, conf):
+def _ironic(top, site):
     return {
-        'target_state': top.choice(
-            'ironic_target_state', ('enroll', 'manageable', 'available'),
-            conf.ironic.target_state),
+        'target_state': site.value('ironic_target_state', top),
         'deploy_kernel': (top.get('deploy_kernel', str)
                           or top.get('deploy_kernel_uuid', str)),
         'deploy_ramdisk': (top.get('deploy_ramdisk', str)
@@ -524,10 +507,10 @@ def _default_interfaces(top):
     return result
 
 
-def _state_file_path(top, conf):
-    path = top.get('state_file_path', str)
+def _state_file_path(top, site):
+    path = site.given('state_file_path', top)
     if not path:
-        return default_state_file(conf)
+        return default_state_file(site.conf)
     path = os.path.abspath(path)
     if os.path.isdir(path):
         top.fail('%r is a directory; name a file in it, such as %s' % (

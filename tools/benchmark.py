@@ -30,10 +30,8 @@ Ironic installed in the Python running it.
 """
 
 import argparse
-import importlib.util
 import json
 import os
-import pathlib
 import re
 import subprocess
 import sys
@@ -42,7 +40,9 @@ import time
 
 import yaml
 
-HERE = pathlib.Path(__file__).resolve().parent
+from tenks.standalone import ironic as standalone_ironic
+from tenks.standalone import loopback
+
 TENKS = os.path.join(os.path.dirname(sys.executable), 'tenks')
 COST = re.compile(r'Run cost: (\d+) host commands, (\d+) libvirt calls, '
                   r'(\d+) Ironic writes; peak RSS (\d+) KiB')
@@ -50,15 +50,8 @@ CHANGES = re.compile(r'(\d+) change\(s\) made')
 BRIDGE = 'tkbench0'
 PREFIX = 'tkbench-'
 # What the command line of each BMC emulator's process holds.
-BMC_MARKERS = (b'vbmcd', b'sushy-emulator', b'tenks.bmc.ipmi_emulator')
-
-
-def _standalone_ironic():
-    spec = importlib.util.spec_from_file_location(
-        'standalone_ironic', HERE / 'standalone_ironic.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+BMC_MARKERS = (b'vbmcd', b'sushy-emulator', b'tenks.ipmi_emulator',
+               b'tenks.bmc.ipmi_emulator')
 
 
 class Bench:
@@ -172,9 +165,8 @@ def main():
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix='tenks-bench-')
     os.chmod(workdir, 0o755)    # QEMU must reach the pool inside
-    tool = _standalone_ironic()
-    ironic = tool.StandaloneIronic(os.path.join(workdir, 'ironic'),
-                                   tool.find_free_port())
+    ironic = standalone_ironic.StandaloneIronic(
+        os.path.join(workdir, 'ironic'), loopback.find_free_port())
     subprocess.run(['ip', 'link', 'add', BRIDGE, 'type', 'bridge'],
                    check=True)
     report = {'machine': {'cpus': os.cpu_count()}, 'ipmi': {},

@@ -12,7 +12,7 @@
 
 """The tenks-ipmi emulator Tenks runs on a hypervisor: files and process.
 
-The emulator is tenks.bmc.ipmi_emulator, run by the hypervisor's Python
+The emulator is tenks.ipmi_emulator, run by the hypervisor's Python
 (the one beside Tenks' own when it exists there, as for vbmcd). Tenks
 writes its configuration, records the PID it started, and after a change
 sends SIGHUP and waits for the emulator's status to name the new
@@ -24,13 +24,13 @@ import json
 import logging
 import os
 
-from tenks.bmc import ipmi_config
 from tenks.bmc import process
 from tenks import exception
+from tenks.ipmi_emulator import config as ipmi_config
 from tenks import waits
 
 LOG = logging.getLogger(__name__)
-MODULE = 'tenks.bmc.ipmi_emulator'
+MODULE = 'tenks.ipmi_emulator'
 START_TIMEOUT = 30
 RELOAD_TIMEOUT = 30
 

@@ -18,9 +18,9 @@ hypervisor and cluster, told of new and removed BMCs by a rewritten
 configuration and SIGHUP.
 """
 
-from tenks.bmc import ipmi_config
 from tenks.bmc import ipmi_daemon
 from tenks import contracts
+from tenks.ipmi_emulator import config as ipmi_config
 from tenks import plan
 
 NAME = 'tenks-ipmi'

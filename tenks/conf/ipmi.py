@@ -18,9 +18,9 @@ opts = [
     cfg.HostAddressOpt('address', default='127.0.0.1',
                        help='Address BMCs listen on, and that Ironic is '
                             'given. Must be reachable from Ironic.'),
-    cfg.PortOpt('port_range_start', default=6230,
+    cfg.PortOpt('port_range_start', default=6230, min=1,
                 help='First port of the BMC port range.'),
-    cfg.PortOpt('port_range_end', default=6240,
+    cfg.PortOpt('port_range_end', default=6240, min=1,
                 help='Last port of the BMC port range (inclusive).'),
     cfg.StrOpt('username',
                help='BMC user name; generated per cluster if unset.'),

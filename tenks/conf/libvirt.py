@@ -27,8 +27,10 @@ opts = [
     cfg.StrOpt('pool_path', default='/var/lib/libvirt/tenks_pool',
                help='Directory of the storage pool.'),
     cfg.StrOpt('cpu_mode',
-               help='Default CPU mode of domains (host-passthrough, '
-                    'host-model, custom); libvirt\'s default if unset.'),
+               choices=['custom', 'host-model', 'host-passthrough',
+                        'maximum'],
+               help='Default CPU mode of domains; libvirt\'s default if '
+                    'unset.'),
     cfg.BoolOpt('console_log_enabled', default=False,
                 help='Log each node\'s serial console to a file in '
                      'log_dir/console.'),

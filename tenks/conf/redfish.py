@@ -18,7 +18,7 @@ opts = [
     cfg.HostAddressOpt('address', default='127.0.0.1',
                        help='Address the Redfish emulator listens on and '
                             'that Ironic is given.'),
-    cfg.PortOpt('port', default=8000,
+    cfg.PortOpt('port', default=8000, min=1,
                 help='Port of the Redfish emulator of each hypervisor.'),
     cfg.StrOpt('username',
                help='Redfish user name; generated per cluster if unset.'),

@@ -19,7 +19,7 @@ opts = [
                help='User on remote hypervisors, unless a hypervisor sets '
                     'ssh_user. Tenks needs root there (or sudo-free rights '
                     'to ip, ovs-vsctl and libvirt).'),
-    cfg.PortOpt('port', default=22,
+    cfg.PortOpt('port', default=22, min=1,
                 help='SSH port of remote hypervisors, unless a hypervisor '
                      'sets ssh_port.'),
     cfg.StrOpt('key_file',

@@ -31,7 +31,10 @@ import yaml
 
 TENKS = os.path.join(os.path.dirname(sys.executable), 'tenks')
 # What the command line of each BMC daemon Tenks runs holds.
-DAEMON_MARKERS = (b'vbmcd', b'sushy-emulator', b'tenks.bmc.ipmi_emulator')
+# tenks-ipmi by its module's name, and by the name it had before, which
+# an emulator started by an earlier Tenks runs under.
+DAEMON_MARKERS = (b'vbmcd', b'sushy-emulator', b'tenks.ipmi_emulator',
+                  b'tenks.bmc.ipmi_emulator')
 
 
 def run(argv, check=True, **kwargs):

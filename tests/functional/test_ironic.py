@@ -12,10 +12,8 @@
 
 """Enrolment into a real standalone Ironic, driven through Ironic."""
 
-import importlib.util
 import json
 import os
-import pathlib
 import shutil
 import tempfile
 import time
@@ -24,20 +22,13 @@ import fixtures
 from testtools import content
 import yaml
 
+from tenks.standalone import ironic
+from tenks.standalone import keystone as standalone_keystone
+from tenks.standalone import loopback
 from tests.functional import base
 from tests.functional import test_deploy
 
-_TOOL = (pathlib.Path(__file__).resolve().parents[2]
-         / 'tools' / 'standalone_ironic.py')
 OPENSTACK = os.path.join(os.path.dirname(base.TENKS), 'openstack')
-
-
-def _load_tool():
-    # tools/ holds scripts, not a package: load the script by path.
-    spec = importlib.util.spec_from_file_location('standalone_ironic', _TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _node_type(*physnets):
@@ -58,15 +49,14 @@ class IronicTestCase(test_deploy.DeployTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        tool = _load_tool()
         cls.ironic_dir = tempfile.mkdtemp(prefix='tenks-functional-ironic-')
         keystone = None
         if cls.with_keystone:
-            keystone = tool.StandaloneKeystone(
+            keystone = standalone_keystone.StandaloneKeystone(
                 os.path.join(cls.ironic_dir, 'keystone'),
-                tool.find_free_port())
-        cls.ironic = tool.StandaloneIronic(cls.ironic_dir,
-                                           tool.find_free_port(), keystone)
+                loopback.find_free_port())
+        cls.ironic = ironic.StandaloneIronic(
+            cls.ironic_dir, loopback.find_free_port(), keystone)
         try:
             cls.ironic.start()
         except BaseException as err:

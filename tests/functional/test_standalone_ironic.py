@@ -10,11 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Functional test of tools/standalone_ironic.py: a real Ironic process."""
+"""Functional test of tenks.standalone: a real Ironic process."""
 
-import importlib.util
 import os
-import pathlib
 import uuid
 
 import fixtures
@@ -22,25 +20,17 @@ import openstack
 import testtools
 from testtools import content
 
-_TOOL = (pathlib.Path(__file__).resolve().parents[2]
-         / 'tools' / 'standalone_ironic.py')
-
-
-def _load_tool():
-    # tools/ is a directory of scripts, not a package: load it by path.
-    spec = importlib.util.spec_from_file_location('standalone_ironic', _TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tenks.standalone import ironic
+from tenks.standalone import loopback
 
 
 class TestStandaloneIronic(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        tool = _load_tool()
         workdir = self.useFixture(fixtures.TempDir()).path
-        self.ironic = tool.StandaloneIronic(workdir, tool.find_free_port())
+        self.ironic = ironic.StandaloneIronic(workdir,
+                                              loopback.find_free_port())
         # Registered before start() so a half-started Ironic is stopped too.
         self.addCleanup(self.ironic.stop)
         self.pid = self.ironic.start()

@@ -60,7 +60,7 @@ class TestTenksIPMI(test_deploy.DeployTestCase):
         pids = self.daemon_pids()
         self.assertEqual(1, len(pids), pids)
         with open('/proc/%d/cmdline' % pids[0], 'rb') as stream:
-            self.assertIn(b'tenks.bmc.ipmi_emulator', stream.read())
+            self.assertIn(b'-m\0tenks.ipmi_emulator\0', stream.read())
         return pids[0]
 
     def planned(self, path, *options):
@@ -184,5 +184,5 @@ class TestEnrolmentTenksIPMI(test_ironic.TestEnrolment):
         pids = self.daemon_pids()
         self.assertEqual(1, len(pids), pids)
         with open('/proc/%d/cmdline' % pids[0], 'rb') as stream:
-            self.assertIn(b'tenks.bmc.ipmi_emulator', stream.read())
+            self.assertIn(b'-m\0tenks.ipmi_emulator\0', stream.read())
         super().assert_driven_by_ironic(node)

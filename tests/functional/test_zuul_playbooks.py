@@ -31,9 +31,10 @@ import time
 from testtools import content
 import yaml
 
+from tenks.standalone import ironic
+from tenks.standalone import loopback
 from tests.functional import base
 from tests.functional import test_deploy
-from tests.functional import test_ironic
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / 'playbooks' / 'tenks-deploy'
@@ -59,9 +60,8 @@ class TestDeployJob(test_deploy.DeployTestCase):
         self.source_bridge = self.source_prefix + 'lb'
         self.addCleanup(base.run, ['ip', 'link', 'del', self.source_bridge],
                         check=False)
-        tool = test_ironic._load_tool()
-        self.ironic = tool.StandaloneIronic(
-            os.path.join(self.workdir, 'ironic'), tool.find_free_port())
+        self.ironic = ironic.StandaloneIronic(
+            os.path.join(self.workdir, 'ironic'), loopback.find_free_port())
         self.addCleanup(self.ironic.stop)
         self.variables = self.job_variables()
 

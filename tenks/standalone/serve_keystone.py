@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Licensed under the Apache License, Version 2.0 (the "License"); you may
 # not use this file except in compliance with the License. You may obtain
 # a copy of the License at
@@ -13,11 +12,11 @@
 
 """Serve Keystone's WSGI application with cheroot until SIGTERM.
 
-    serve_keystone.py HOST PORT KEYSTONE_CONF
+    python3 -m tenks.standalone.serve_keystone HOST PORT KEYSTONE_CONF
 
-Started by tools/standalone_ironic.py --keystone. cheroot's own command
-cannot serve Keystone: Keystone reads the process's arguments as its own
-options and rejects cheroot's.
+Started by tenks.standalone.keystone (standalone_ironic.py --keystone).
+cheroot's own command cannot serve Keystone: Keystone reads the process's
+arguments as its own options and rejects cheroot's.
 """
 
 import os

@@ -1,0 +1,205 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The throwaway Ironic: one all-in-one process whose files share a dir.
+
+API and conductor in one ``ironic`` process, no RPC bus, SQLite; with a
+StandaloneKeystone it validates tokens, without one it takes requests
+unauthenticated (noauth).
+"""
+
+import pathlib
+import re
+import shutil
+
+from tenks.standalone import clouds
+from tenks.standalone import config
+from tenks.standalone import exception
+from tenks.standalone import loopback
+from tenks.standalone import process
+
+DEFAULT_PORT = 6385
+# Logged by Ironic's process manager (cotyledon) when a worker dies.
+_WORKER_DIED = re.compile(r'Child \d+ exited with status [1-9]')
+
+
+class StandaloneIronic:
+    """One throwaway all-in-one Ironic whose files all live in workdir."""
+
+    def __init__(self, workdir, port=DEFAULT_PORT, keystone=None):
+        self.workdir = pathlib.Path(workdir).absolute()
+        self.port = int(port)
+        # A StandaloneKeystone to authenticate with, or None for noauth.
+        self.keystone = keystone
+        self._proc = None  # Set when this object started the process.
+
+    @property
+    def endpoint(self):
+        return loopback.endpoint(self.port)
+
+    @property
+    def config_file(self):
+        return self.workdir / 'ironic.conf'
+
+    @property
+    def clouds_yaml(self):
+        return self.workdir / 'clouds.yaml'
+
+    @property
+    def log_file(self):
+        return self.workdir / 'ironic.log'
+
+    @property
+    def pid_file(self):
+        return self.workdir / 'ironic.pid'
+
+    @property
+    def cloud_name(self):
+        return clouds.CLOUD_NAME
+
+    def ironic_config(self):
+        """Return ironic.conf as {section: {option: value}}."""
+        return config.ironic(
+            self.workdir, self.port, self.log_file,
+            self.keystone.authtoken_config() if self.keystone else None)
+
+    def clouds_config(self):
+        return clouds.clouds(
+            self.endpoint,
+            self.keystone.admin_auth() if self.keystone else None)
+
+    def write_config(self):
+        # iPXE writes boot.ipxe into http_root when loaded: it must exist.
+        for sub in ('httpboot', 'tftpboot', 'locks'):
+            (self.workdir / sub).mkdir(parents=True, exist_ok=True)
+        config.write(self.config_file, self.ironic_config(), private=True)
+        clouds.write(self.clouds_yaml, self.clouds_config())
+
+    def _run_dbsync(self):
+        # create_schema refuses an existing database; upgrade keeps its nodes.
+        db_exists = (self.workdir / 'ironic.sqlite').exists()
+        process.run([process.find_executable('ironic-dbsync'),
+                     '--config-file', str(self.config_file),
+                     'upgrade' if db_exists else 'create_schema'],
+                    'ironic-dbsync')
+
+    def _spawn(self):
+        self._proc = process.spawn(
+            [process.find_executable('ironic'),
+             '--config-file', str(self.config_file)],
+            self.log_file, self.workdir)
+        self.pid_file.write_text('%d\n' % self._proc.pid)
+        return self._proc.pid
+
+    def api_answers(self):
+        return loopback.http_ok(self.endpoint + '/v1')
+
+    def _log_since(self, offset):
+        try:
+            with open(self.log_file, 'rb') as log:
+                log.seek(offset)
+                return log.read().decode(errors='replace')
+        except FileNotFoundError:
+            return ''
+
+    def start(self, timeout=60):
+        """Configure, start and wait for the API; return the PID."""
+        running = self.pid()
+        if running:
+            raise exception.StandaloneIronicError(
+                'Ironic is already running from %s (PID %d)'
+                % (self.workdir, running))
+        # Else we would "wait" successfully on somebody else's server.
+        if loopback.port_in_use(self.port):
+            raise exception.StandaloneIronicError(
+                'Port %s:%d is already in use' % (loopback.HOST, self.port))
+        try:
+            if self.keystone:
+                self.keystone.start(timeout)
+                self.keystone.register_ironic(self.endpoint)
+            self.write_config()
+            self._run_dbsync()
+        except Exception:
+            self.stop()
+            raise
+        log_offset = self._log_size()
+        pid = self._spawn()
+        process.wait_until(
+            lambda: self.api_answers() or self._failed(log_offset),
+            timeout, interval=0.5)
+        if not self.api_answers():
+            self.stop()
+            raise exception.StandaloneIronicError(
+                'Ironic did not answer on %s/v1 (waited up to %d s); from '
+                '%s:\n%s' % (self.endpoint, timeout, self.log_file,
+                             self._failure_excerpt(log_offset)))
+        return pid
+
+    def _failure_excerpt(self, log_offset, lines=25):
+        # Up to the first worker death: what follows is re-fork noise.
+        text = self._log_since(log_offset)
+        crash = _WORKER_DIED.search(text)
+        if crash:
+            text = text[:crash.end()]
+        return '\n'.join(text.splitlines()[-lines:])
+
+    def _log_size(self):
+        try:
+            return self.log_file.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def _failed(self, log_offset):
+        """Return whether the Ironic started at log_offset has failed."""
+        if self._proc is not None and self._proc.poll() is not None:
+            return True
+        # The master process survives a worker that dies on start-up (e.g. a
+        # driver that fails to load) and keeps re-forking it: its log line
+        # is the only quick sign of failure.
+        return _WORKER_DIED.search(self._log_since(log_offset)) is not None
+
+    def pid(self):
+        """Return the PID of our running Ironic, or None."""
+        pid = process.recorded_pid(self.pid_file)
+        if pid is None:
+            return None
+        # A recycled PID must not be taken for ours: it must be an ironic
+        # using our config file. Ironic rewrites its process title as
+        # "ironic: master process [ARGV...]", so match the joined text.
+        cmdline = ' '.join(process.cmdline(pid))
+        if ('ironic' not in cmdline
+                or '--config-file %s' % self.config_file not in cmdline):
+            return None
+        return pid
+
+    def stop(self, purge=False, timeout=30):
+        """Stop our Ironic (if running); return whether it was running."""
+        was_running = process.stop(self._proc, self.pid, self.pid_file,
+                                   timeout)
+        self._proc = None
+        if self.keystone:
+            self.keystone.stop(timeout)
+        if purge:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        return was_running
+
+    def status(self):
+        pid = self.pid()
+        status = {'running': pid is not None, 'pid': pid,
+                  'endpoint': self.endpoint,
+                  'api_answers': bool(pid) and self.api_answers(),
+                  'clouds_yaml': str(self.clouds_yaml),
+                  'log_file': str(self.log_file)}
+        if self.keystone:
+            status.update(keystone_pid=self.keystone.pid(),
+                          keystone_auth_url=self.keystone.auth_url)
+        return status
