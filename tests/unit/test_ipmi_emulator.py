@@ -10,8 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The tenks-ipmi emulator's parts: its file, reloads, boot flags,
-libvirt connections, BMC answers and idle sessions."""
+"""The tenks-ipmi emulator's parts, each alone.
+
+Its file, reloads, boot flags, libvirt connections, BMC answers, idle
+sessions, and the module paths it had before it was a package.
+"""
 
 import json
 import subprocess
@@ -22,6 +25,8 @@ import xml.etree.ElementTree as ET
 import fixtures
 import testtools
 
+from tenks.bmc import ipmi_daemon
+from tenks import hosts
 from tenks.ipmi_emulator import bmc as ipmi_bmc
 from tenks.ipmi_emulator import config as ipmi_config
 from tenks.ipmi_emulator import domain as ipmi_domain
@@ -376,3 +381,27 @@ class TestOldModulePaths(testtools.TestCase):
                 capture_output=True, text=True, check=True)
             self.assertIn('Serve IPMI BMCs of libvirt domains',
                           result.stdout, module)
+
+    def test_emulator_started_by_an_earlier_tenks_still_found(self):
+        for module in ('tenks.bmc.ipmi_emulator', ipmi_daemon.MODULE):
+            host = FakeHost()
+            daemon = ipmi_daemon.Daemon(host, '/state/tenks-ipmi',
+                                        '/log/tenks-ipmi.log')
+            host.args = 'python3 -m %s --config %s --status %s' % (
+                module, daemon.conf_file, daemon.status_file)
+            self.assertEqual(42, daemon.pid(), module)
+
+
+class FakeHost:
+    """A host where the emulator recorded as PID 42 runs with args."""
+
+    def __init__(self):
+        self.args = ''
+
+    def read_file(self, path):
+        return '42\n' if path.endswith('.pid') else None
+
+    def processes(self):
+        return [hosts.Process(42, 42, 'S', self.args),
+                hosts.Process(43, 43, 'S', 'python3 -m tenks.ipmi_emulator '
+                              '--config /elsewhere/bmcs.json')]
