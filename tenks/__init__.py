@@ -10,6 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+"""Tenks: virtual bare-metal clusters for testing OpenStack Ironic.
+
+A `tenks deploy` goes tenks.cmd -> tenks.deploy (schedule, plan, apply
+under the state's lock) -> the resource kinds of tenks.kinds, each
+planned and applied on every hypervisor of tenks.hypervisors; README.rst,
+"How the code is laid out", follows it step by step.
+"""
+
 
 def version():
     import pbr.version
