@@ -31,7 +31,8 @@ exec </dev/console >/dev/console 2>&1
 say() { echo "TENKS-RAMDISK: $*"; }
 
 cmdline_value() {
-    for word in $(cat /proc/cmdline); do
+    read -r cmdline < /proc/cmdline
+    for word in $cmdline; do
         case $word in
             "$1"=*) echo "${word#*=}"; return ;;
         esac
@@ -83,7 +84,9 @@ say "lease $address on $mac"
 call_back() {
     case $1 in *\?*) query="$1&" ;; *) query="$1?" ;; esac
     for _ in 1 2 3 4 5; do
-        wget -q -T 10 -O /dev/null "${query}mac=$mac&ip=$address" && return
+        # Not wget -T: busybox 1.35's static wget crashes with it.
+        timeout 15 wget -q -O /dev/null "${query}mac=$mac&ip=$address" \
+            && return
         sleep 3
     done
     return 1

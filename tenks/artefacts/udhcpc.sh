@@ -13,6 +13,8 @@
 #
 # udhcpc's event script in the Tenks ramdisk: apply the lease and leave its
 # address in /run/lease for /init.
+# udhcpc passes the lease in interface, ip, mask and router.
+# shellcheck disable=SC2154
 
 case $1 in
     bound|renew)
