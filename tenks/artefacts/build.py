@@ -57,6 +57,9 @@ def inputs():
 
 def ensure(cache_dir=DEFAULT_CACHE_DIR, append=DEFAULT_APPEND, host=None):
     """The artefacts for append, built now unless the cache has them."""
+    if not append.isprintable():
+        raise exception.TenksError('the ISO\'s kernel command line must be '
+                                   'one printable line, not %r' % append)
     started = time.monotonic()
     host = host or hosts.LocalHost()
     packages = debian.candidates(host, PACKAGES)

@@ -25,9 +25,11 @@ import json
 import os
 import shutil
 import tempfile
+import time
 
 MANIFEST = 'manifest.json'
 KEY_LENGTH = 16
+STALE_SECONDS = 3600
 
 
 def file_digest(path):
@@ -73,7 +75,19 @@ class Cache:
     def building(self, key):
         """A fresh scratch directory beside the entries."""
         os.makedirs(self.directory, exist_ok=True)
+        self._sweep()
         return tempfile.mkdtemp(prefix='.%s-' % key, dir=self.directory)
+
+    def _sweep(self):
+        """Remove the scratch of builds killed long ago.
+
+        A build takes seconds, so an hour-old one is no build in progress.
+        """
+        cutoff = time.time() - STALE_SECONDS
+        for name in os.listdir(self.directory):
+            path = os.path.join(self.directory, name)
+            if name.startswith('.') and os.path.getmtime(path) < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
 
     def store(self, key, scratch, manifest):
         """Make scratch/out key's entry; scratch goes either way.

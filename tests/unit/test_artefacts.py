@@ -18,6 +18,7 @@ import collections
 import json
 import os
 import subprocess
+import time
 
 import fixtures
 import testtools
@@ -267,6 +268,26 @@ class TestCache(testtools.TestCase):
         with open(os.path.join(self.cache.entry('k'), 'vmlinuz')) as f:
             self.assertEqual('one', f.read())
         self.assertEqual(['k'], os.listdir(self.cache.directory))
+
+    def test_stale_scratch_swept(self):
+        stale, fresh = self.scratch('a', 'x'), self.scratch('b', 'y')
+        self.cache.store('k', self.scratch('k', 'z'), {})
+        old = time.time() - cache.STALE_SECONDS - 60
+        os.utime(stale, (old, old))
+        os.utime(self.cache.entry('k'), (old, old))
+        current = self.cache.building('c')
+        self.assertEqual(sorted(['k', os.path.basename(fresh),
+                                 os.path.basename(current)]),
+                         sorted(os.listdir(self.cache.directory)))
+
+
+class TestEnsure(testtools.TestCase):
+
+    def test_multi_line_append(self):
+        # Refused before apt, the cache or anything else is touched.
+        self.assertRaisesRegex(
+            exception.TenksError, 'one printable line',
+            build.ensure, '/nonexistent', 'console=ttyS0\nx=1', object())
 
 
 class TestInitScript(testtools.TestCase):
