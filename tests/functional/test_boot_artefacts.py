@@ -135,19 +135,19 @@ class TestBootArtefacts(testtools.TestCase):
         console = os.path.join(self.workdir, 'console.log')
         self.addOnException(lambda _: self.attach('console.log'))
         started = time.monotonic()
-        self.start('qemu', [
+        qemu = self.start('qemu', [
             'qemu-system-x86_64', '-machine', machine + ',accel=tcg',
             '-m', '512', '-display', 'none', '-monitor', 'none',
             '-no-reboot', '-serial', 'file:' + console,
             '-nic', 'tap,ifname=tktap,script=no,downscript=no,'
             'model=virtio-net-pci,mac=' + self.mac] + list(media))
-        request = self.wait_for_callback()
+        request = self.wait_for_callback(qemu)
         seconds = round(time.monotonic() - started, 1)
         self.addDetail('seconds to callback', testtools.content.text_content(
             str(seconds)))
         return request, seconds, self.wait_for_console(console, 'ready')
 
-    def wait_for_callback(self):
+    def wait_for_callback(self, qemu):
         pattern = re.compile(r'^(\S+) .*"GET /callback\?mac=([0-9a-f:]+)'
                              r'&ip=(\S+) HTTP/1\.[01]" 200', re.M)
         log = os.path.join(self.workdir, 'http.log')
@@ -156,6 +156,8 @@ class TestBootArtefacts(testtools.TestCase):
             found = pattern.findall(open(log).read())
             if found:
                 return found[0]
+            if qemu.poll() is not None:
+                self.fail('QEMU exited (%d) before the callback' % qemu.poll())
             time.sleep(1)
         self.fail('no callback within %d s' % BOOT_TIMEOUT)
 
