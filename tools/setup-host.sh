@@ -71,6 +71,7 @@ APT_PACKAGES=(
     libvirt-daemon-system libvirt-clients libvirt-dev pkg-config
     qemu-system-x86 qemu-utils ovmf openvswitch-switch ipmitool iproute2
     procps python3-venv python3-dev gcc openssh-client openssh-server
+    ethtool dnsmasq-base
 )
 # Best effort, not tested: Fedora/CentOS Stream/RHEL (openvswitch on RHEL
 # needs the RDO/NFV SIG repository).
@@ -78,7 +79,7 @@ DNF_PACKAGES=(
     libvirt-daemon-kvm libvirt-daemon-driver-qemu libvirt-client
     libvirt-devel pkgconf-pkg-config qemu-kvm qemu-img edk2-ovmf openvswitch
     ipmitool iproute procps-ng python3 python3-devel gcc openssh-clients
-    openssh-server
+    openssh-server ethtool dnsmasq
 )
 
 apt_missing() {
