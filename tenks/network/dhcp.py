@@ -25,6 +25,7 @@ import socket
 import struct
 import time
 
+ETH_P_ALL = 0x0003
 ETH_P_IP = 0x0800
 ETH_P_8021Q = 0x8100
 DHCP_SERVER_PORT = 67
@@ -155,8 +156,11 @@ class Watch:
 
     def __init__(self, interface):
         self.interface = interface
+        # All protocols: a socket for IP alone would see neither what the
+        # node sends nor, with the node's macvtap taking the frames it
+        # receives, what reaches it.
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
-                                  socket.htons(ETH_P_IP))
+                                  socket.htons(ETH_P_ALL))
         try:
             self.sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
             self.sock.bind((interface, 0))
