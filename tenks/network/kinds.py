@@ -85,6 +85,10 @@ class Physnets:
                     path='physnet_mappings.%s' % item['physnet'],
                     problem='device %r does not exist on %s' % (
                         item['source'], hypervisor.name))
+            hop = naming.hop(name)
+            if hop in facts.links and not facts.owns_link(hop):
+                raise exception.OwnershipError(kind='link', name=hop,
+                                               host=hypervisor.name)
         return plan.diff(self.name, hypervisor.name, want,
                          self.observe(ctx, hypervisor, want), self.compare)
 

@@ -14,6 +14,7 @@ import types
 
 import testtools
 
+from tenks import exception
 from tenks.network import batch as batch_module
 from tenks.network import facts as net_facts
 from tenks.network import kinds
@@ -227,6 +228,13 @@ class TestPhysnetOffloads(testtools.TestCase):
         self.assertEqual([('tkbr0', plan.DELETE)],
                          [(a.name, a.verb) for a in actions])
         self.assertIn('link del dev tkbr0-hp\n', commands[0][1])
+
+    def test_foreign_hop_is_not_used(self):
+        ctx = PhysnetContext('openvswitch', 'eth9', facts_of(
+            [link('eth9', alias=None), link('tkbr0-hp', 'bridge',
+                                            alias=None)], offloads={}))
+        self.assertRaises(exception.OwnershipError, kinds.Physnets().plan,
+                          ctx, ctx.hypervisor)
 
     def test_interface_on_linux_bridge_is_plugged_directly(self):
         ctx = PhysnetContext('linuxbridge', 'eth9', facts_of(
