@@ -12,8 +12,9 @@
 
 """A user's provisioning server, in a network namespace a test makes.
 
-dnsmasq answers DHCP and a Python HTTP server serves a file of random
-bytes, at 203.0.113.1 in the namespace, reached through the kind of
+dnsmasq answers DHCP and TFTP and a Python HTTP server serves HTTP, each
+a file of random bytes, at 203.0.113.1 in the namespace, reached through
+the kind of
 physnet source device asked for. Everything is the test's own and goes
 when the test ends, whatever happens.
 """
@@ -28,7 +29,9 @@ from tests.functional import base
 ADDRESS = '203.0.113.1'
 CLIENT_ADDRESS = '203.0.113.2'
 HTTP_PORT = 8080
-DOWNLOAD_BYTES = 30 * 1024 * 1024
+# What a node fetches: a ramdisk of tens of MB over HTTP (TCP), a boot
+# loader of about a MB over TFTP (UDP).
+FILES = {'http': ('big', 30 * 1024 * 1024), 'tftp': ('small', 1024 * 1024)}
 
 
 class Server:
@@ -72,7 +75,10 @@ class Server:
         self.ns(['ip', 'link', 'set', inside, 'up'])
         self.ns(['ip', 'link', 'set', 'lo', 'up'])
         self.interface = inside
-        self.digest = self._http()
+        self.root = os.path.join(self.dir, 'www')
+        self.digests = self._files()
+        self._spawn(['python3', '-m', 'http.server', '-b', ADDRESS,
+                     '-d', self.root, str(HTTP_PORT)], 'http.log')
         self.dnsmasq = None
         self.start_dhcp()
 
@@ -101,21 +107,23 @@ class Server:
         self.test.addCleanup(_stop, process)
         return process
 
-    def _http(self):
-        root = os.path.join(self.dir, 'www')
-        os.makedirs(root)
-        data = os.urandom(DOWNLOAD_BYTES)
-        with open(os.path.join(root, 'big'), 'wb') as stream:
-            stream.write(data)
-        self._spawn(['python3', '-m', 'http.server', '-b', ADDRESS,
-                     '-d', root, str(HTTP_PORT)], 'http.log')
-        return hashlib.sha256(data).hexdigest()
+    def _files(self):
+        """{protocol: SHA-256} of the files served, once written."""
+        os.makedirs(self.root)
+        digests = {}
+        for protocol, (name, size) in FILES.items():
+            data = os.urandom(size)
+            with open(os.path.join(self.root, name), 'wb') as stream:
+                stream.write(data)
+            digests[protocol] = hashlib.sha256(data).hexdigest()
+        return digests
 
     def start_dhcp(self):
-        """dnsmasq on the namespace's interface only, DHCP only."""
+        """dnsmasq on the namespace's interface only: DHCP and TFTP."""
         self.dnsmasq = self._spawn([
             'dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--port=0',
             '--interface=' + self.interface, '--bind-interfaces',
+            '--enable-tftp', '--tftp-root=' + self.root,
             '--dhcp-range=203.0.113.100,203.0.113.150,255.255.255.0,10m',
             '--dhcp-leasefile=' + os.path.join(self.dir, 'leases'),
             '--log-dhcp'], 'dnsmasq.log')
@@ -141,7 +149,7 @@ class Server:
                        % (mac, timeout, self.log()[-3000:]))
 
     def download_from(self, veth_node):
-        """The SHA-256 of the file fetched through a node's veth end.
+        """{protocol: SHA-256} of the files fetched through a veth end.
 
         The client is a namespace on a macvlan in passthru mode on the
         node's veth end: a node's NIC is a macvtap in passthru mode on
@@ -159,16 +167,23 @@ class Server:
         self.ns(['ip', 'addr', 'add', CLIENT_ADDRESS + '/24', 'dev',
                  device], netns)
         self.ns(['ip', 'link', 'set', device, 'up'], netns)
+        urls = {'http': 'http://%s:%d/%s' % (ADDRESS, HTTP_PORT,
+                                             FILES['http'][0]),
+                'tftp': 'tftp://%s/%s' % (ADDRESS, FILES['tftp'][0])}
+        digests = {protocol: self._fetch(netns, url)
+                   for protocol, url in urls.items()}
+        # Passthru takes the end for one: the node's macvtap needs it back.
+        self.ns(['ip', 'link', 'del', device], netns)
+        return digests
+
+    def _fetch(self, netns, url):
         path = os.path.join(self.dir, 'downloaded')
         self.ns(['curl', '-sS', '--retry', '5', '--retry-connrefused',
                  '--retry-delay', '1', '--connect-timeout', '5', '-m', '60',
-                 '-o', path, 'http://%s:%d/big' % (
-                     ADDRESS, HTTP_PORT)], netns)
+                 '--tftp-blksize', '1428', '-o', path, url], netns)
         with open(path, 'rb') as stream:
             digest = hashlib.sha256(stream.read()).hexdigest()
         os.unlink(path)
-        # Deleting the namespace would leave the macvlan to the kernel.
-        self.ns(['ip', 'link', 'del', device], netns)
         return digest
 
 

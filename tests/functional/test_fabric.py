@@ -23,7 +23,7 @@ Tenks changes nothing there.
 Each test boots one real node (BIOS or UEFI, so that each bridge type and
 each source kind sees both) to a DHCP lease, has `tenks verify --pxe`
 see an intact reply on the node's veth end, and downloads 30 MiB over
-TCP through that end, checking every byte.
+HTTP and 1 MiB over TFTP through that end, checking every byte.
 """
 
 import json
@@ -76,7 +76,7 @@ class FabricTestCase(base.TenksTestCase):
         self.assertTrue(ok, detail)
         self.assertIn('to %s reached veth %s (physnet1) intact' % (
             nic['mac'], nic['veth_node']), detail)
-        self.assertEqual(self.server.digest,
+        self.assertEqual(self.server.digests,
                          self.server.download_from(nic['veth_node']))
         # Booting the node changed nothing Tenks observes.
         self.assert_planned_nothing(path)
