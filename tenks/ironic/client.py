@@ -60,7 +60,7 @@ def translated(function):
         except Exception as err:
             if not isinstance(err, _failures()):
                 raise
-            raise exception.IronicError('Ironic: %s' % _one_line(err))
+            raise exception.IronicCallFailed(reason=_one_line(err))
     return wrapper
 
 
@@ -84,7 +84,7 @@ def raise_failures(results):
     """
     failures = [error for error in results if error]
     if failures:
-        raise exception.IronicError('; '.join(failures))
+        raise exception.IronicFailures(failures=failures)
 
 
 def cloud_name(conf):
@@ -119,8 +119,8 @@ class Ironic:
             try:
                 self._conn = openstack.connect(cloud=self.cloud)
             except openstack.exceptions.ConfigException as err:
-                raise exception.IronicError(
-                    'Cannot use cloud %r: %s' % (self.cloud, _one_line(err)))
+                raise exception.CloudUnusable(cloud=self.cloud,
+                                              reason=_one_line(err))
         return self._conn
 
     @translated
@@ -152,8 +152,9 @@ class Ironic:
             return last[0] if done(last[0]) else None
         node = waits.until(node_done, self.timeout, POLL_INTERVAL)
         if node is None:
-            raise exception.IronicError('node %s stayed %s for %d s' % (
-                last[0].name, last[0].provision_state, self.timeout))
+            raise exception.NodeStuck(node=last[0].name,
+                                      state=last[0].provision_state,
+                                      timeout=self.timeout)
         return node
 
     def settled(self, node_id):

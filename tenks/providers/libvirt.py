@@ -348,8 +348,8 @@ class LibvirtProvider(contracts.Provider):
         try:
             conn = self.connect(hypervisor.libvirt_uri)
         except exception.ProviderError as err:
-            raise exception.ProviderError('Hypervisor %s is out of reach: '
-                                          '%s' % (hypervisor.name, err))
+            raise exception.HypervisorUnreachable(
+                hypervisor=hypervisor.name, reason=err)
         try:
             return libvirt_facts.capacity_facts(
                 conn, cluster.libvirt.pool_name, cluster.libvirt.pool_path,
@@ -371,7 +371,8 @@ class LibvirtProvider(contracts.Provider):
         except libvirt.libvirtError as err:
             if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
                 return None
-            raise exception.ProviderError('libvirt: %s' % err)
+            raise exception.LibvirtFailed(
+                doing='lookup of domain %s' % name, reason=err)
 
     @staticmethod
     @libvirt_facts.translated

@@ -40,8 +40,8 @@ def translated(function):
         try:
             return function(*args)
         except libvirt.libvirtError as err:
-            raise exception.ProviderError('libvirt%s: %s' % (
-                _doing(function.__name__, args), err))
+            raise exception.LibvirtFailed(
+                doing=_doing(function.__name__, args), reason=err)
     return wrapper
 
 
@@ -49,12 +49,12 @@ def _doing(operation, args):
     owner = args[0] if args else None
     if hasattr(owner, 'domain'):
         try:
-            return ' (%s of domain %s)' % (operation, owner.domain.name())
+            return '%s of domain %s' % (operation, owner.domain.name())
         except libvirt.libvirtError:
-            return ' (%s of a domain)' % operation
+            return '%s of a domain' % operation
     kind = getattr(owner, 'name', None)
     if kind and len(args) > 2 and hasattr(args[2], 'name'):
-        return ' (%s %s on %s)' % (kind, operation, args[2].name)
+        return '%s %s on %s' % (kind, operation, args[2].name)
     return ''
 
 
@@ -63,9 +63,7 @@ def connect(uri):
     try:
         return libvirt.open(uri)
     except libvirt.libvirtError as err:
-        raise exception.ProviderError(
-            'Cannot connect to libvirt at %s: %s. Is libvirtd running '
-            '(tools/setup-host.sh starts it)?' % (uri, err))
+        raise exception.LibvirtUnreachable(uri=uri, reason=err)
 
 
 @translated

@@ -99,7 +99,7 @@ class TestPortsApply(testtools.TestCase):
     def test_one_failed_port_does_not_stop_the_others(self):
         def refuse(method, written):
             if written['address'] == 'm0':
-                raise exception.IronicError('Ironic: MAC in use')
+                raise exception.IronicCallFailed(reason='MAC in use')
 
         ironic = fakes.FakeIronic(refuse=refuse)
         err = self.assertRaises(exception.IronicError, self.apply, ironic,

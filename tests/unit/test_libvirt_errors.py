@@ -14,6 +14,7 @@ import libvirt
 import testtools
 
 from tenks import exception
+from tenks.providers import libvirt as provider
 from tenks.providers import libvirt_facts
 
 
@@ -68,3 +69,14 @@ class TestTranslated(testtools.TestCase):
         err = self.assertRaises(exception.ProviderError,
                                 _Machine(None).start)
         self.assertIn('(_failing of a domain)', str(err))
+
+    def test_a_failed_lookup_names_the_domain(self):
+        class Conn:
+            def lookupByName(self, name):
+                _failing()
+
+        err = self.assertRaises(exception.ProviderError,
+                                provider.LibvirtProvider.machine,
+                                Conn(), 'tk0')
+        self.assertEqual('libvirt (lookup of domain tk0): Requested '
+                         'operation is not valid', str(err))
