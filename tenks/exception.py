@@ -132,6 +132,15 @@ class StateSchemaMismatch(StateError):
                'reads version {expected}.')
 
 
+class StateHasNoNodes(StateError):
+    message = 'State file {path} records no nodes: nothing to verify.'
+
+
+class StateHasNoSuchNode(StateError):
+    message = 'State file {path} has no node {nodes}.'
+    joined = {'nodes': ', '}
+
+
 class StateLocked(StateError):
     message = ('State file {path} is in use by PID {pid} ({command}); '
                'wait for it to finish or stop it.')
@@ -176,6 +185,10 @@ class LibvirtFailed(ProviderError):
     def _values(self, **fields):
         doing = fields['doing']
         return dict(fields, doing=' (%s)' % doing if doing else '')
+
+
+class PowerNotRestored(ProviderError):
+    message = 'Could not restore the power state of {node} ({state}): {reason}'
 
 
 class HypervisorUnreachable(ProviderError):

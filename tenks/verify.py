@@ -77,12 +77,10 @@ def _chosen(data, path, names):
     present = {name: node for name, node in data['nodes'].items()
                if schedule.is_present(node)}
     if not present:
-        raise exception.StateError('State file %s records no nodes: '
-                                   'nothing to verify.' % path)
+        raise exception.StateHasNoNodes(path=path)
     unknown = sorted(set(names or ()) - set(present))
     if unknown:
-        raise exception.StateError('State file %s has no node %s.' % (
-            path, ', '.join(unknown)))
+        raise exception.StateHasNoSuchNode(path=path, nodes=unknown)
     return [present[name] for name in sorted(names or present)]
 
 
@@ -308,6 +306,6 @@ def _restore(node, domain, running):
                   node['name'])
         domain.start() if running else domain.stop()
     except exception.ProviderError as err:
-        raise exception.ProviderError(
-            'Could not restore the power state of %s (%s): %s' % (
-                node['name'], 'running' if running else 'shut off', err))
+        raise exception.PowerNotRestored(
+            node=node['name'], state='running' if running else 'shut off',
+            reason=err)

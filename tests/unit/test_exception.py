@@ -59,6 +59,11 @@ CASES = [
      dict(path='/s.json', version=None, expected=1),
      'State file /s.json has schema version None; this Tenks reads '
      'version 1.'),
+    (exc.StateHasNoNodes, exc.StateError, dict(path='/s.json'),
+     'State file /s.json records no nodes: nothing to verify.'),
+    (exc.StateHasNoSuchNode, exc.StateError,
+     dict(path='/s.json', nodes=['tk7', 'tk9']),
+     'State file /s.json has no node tk7, tk9.'),
     (exc.StateLocked, exc.StateError,
      dict(path='/s.json', pid=42, command='tenks deploy'),
      'State file /s.json is in use by PID 42 (tenks deploy); wait for it '
@@ -82,6 +87,9 @@ CASES = [
     (exc.LibvirtFailed, exc.ProviderError,
      dict(doing='apply of domain tk0', reason='invalid'),
      'libvirt (apply of domain tk0): invalid'),
+    (exc.PowerNotRestored, exc.ProviderError,
+     dict(node='tk0', state='shut off', reason='libvirt: gone'),
+     'Could not restore the power state of tk0 (shut off): libvirt: gone'),
     (exc.HypervisorUnreachable, exc.ProviderError,
      dict(hypervisor='hv1', reason='no socket'),
      'Hypervisor hv1 is out of reach: no socket'),
