@@ -75,6 +75,8 @@ APT_PACKAGES=(
     cpio xorriso mtools grub-common dnsmasq-base
     # the standalone Ironic's provisioning network: iPXE for TFTP clients
     ipxe
+    # ethtool: offloads of veths into a userspace datapath
+    ethtool
 )
 # Best effort, not tested: Fedora/CentOS Stream/RHEL (openvswitch on RHEL
 # needs the RDO/NFV SIG repository).
@@ -82,7 +84,7 @@ DNF_PACKAGES=(
     libvirt-daemon-kvm libvirt-daemon-driver-qemu libvirt-client
     libvirt-devel pkgconf-pkg-config qemu-kvm qemu-img edk2-ovmf openvswitch
     ipmitool iproute procps-ng python3 python3-devel gcc openssh-clients
-    openssh-server
+    openssh-server ethtool dnsmasq
 )
 
 apt_missing() {

@@ -36,7 +36,8 @@ LOG = logging.getLogger(__name__)
 # not every one of its database calls retries that itself.
 IDEMPOTENT = frozenset(['update_node', 'set_node_traits', 'update_port',
                         'set_node_maintenance', 'unset_node_maintenance',
-                        'delete_node', 'delete_port'])
+                        'delete_node', 'delete_port', 'delete_flavor',
+                        'create_flavor_extra_specs'])
 RETRY_DELAYS = (0.5, 1, 2, 4)
 # How often a node is looked at while Ironic moves it: openstacksdk's own
 # waits look every 2 s, and a move to manageable takes well under one on
@@ -202,16 +203,21 @@ class Ironic:
             self._pool.shutdown()
 
     @translated
-    def write(self, method, *args, **kwargs):
-        """Call a baremetal proxy method that changes something."""
+    def write(self, method, *args, service='baremetal', **kwargs):
+        """Call a method that changes something, of service's proxy.
+
+        Every write to the cloud goes through here, counted, with its
+        errors translated and server errors retried where that is safe:
+        Ironic's, and the Nova flavors Tenks makes for its nodes.
+        """
         limit = (self._deleting if method in DELETES
                  else contextlib.nullcontext())
         with limit:
-            return self._write(method, *args, **kwargs)
+            return self._write(getattr(getattr(self.conn, service), method),
+                               method, *args, **kwargs)
 
-    def _write(self, method, *args, **kwargs):
+    def _write(self, call, method, *args, **kwargs):
         import openstack
-        call = getattr(self.conn.baremetal, method)
         delays = RETRY_DELAYS if method in IDEMPOTENT else ()
         for delay in delays:
             self.writes += 1

@@ -16,6 +16,7 @@ What a hypervisor's libvirt says of itself (capacity, pools) and how it
 is reached are in tenks.providers.libvirt_facts.
 """
 
+import contextlib
 import dataclasses
 import os
 import xml.etree.ElementTree as ET
@@ -153,8 +154,13 @@ def _engine(ctx, hypervisor):
     return ctx.facts.cached(('engine', hypervisor.name), lambda: (
         engine_detect.detect(
             ctx.cluster.libvirt.engine, ctx.hypervisors.host(hypervisor),
-            os.path.join(ctx.hypervisors.state_dir,
-                         'kvm-probe-%s' % hypervisor.name))), keep=True)
+            _probe_cache(ctx, hypervisor))), keep=True)
+
+
+def _probe_cache(ctx, hypervisor):
+    """Where the answer of the KVM probe on hypervisor is kept."""
+    return os.path.join(ctx.hypervisors.state_dir,
+                        'kvm-probe-%s' % hypervisor.name)
 
 
 class Volumes(contracts.Kind):
@@ -350,6 +356,13 @@ class LibvirtProvider(contracts.Provider):
                 hypervisor.is_local)
         finally:
             conn.close()
+
+    def forget(self, ctx):
+        # The KVM probe's answers: another cluster in the same directory
+        # only probes again (a few seconds).
+        for hypervisor in ctx.cluster.hypervisors:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(_probe_cache(ctx, hypervisor))
 
     @staticmethod
     def machine(conn, name):
