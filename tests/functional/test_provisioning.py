@@ -40,7 +40,8 @@ BOOT_TIMEOUT = 400
 class TestIpxeRamdiskLinuxBridge(test_ironic.IronicTestCase):
 
     with_provisioning = True
-    bridge_type = 'linuxbridge'
+    # Of the cluster's physnet bridge, and anything else it needs.
+    fabric = {'bridge_type': 'linuxbridge'}
 
     @classmethod
     def setUpClass(cls):
@@ -68,8 +69,8 @@ class TestIpxeRamdiskLinuxBridge(test_ironic.IronicTestCase):
                 'resource_class': 'rc', 'boot_interface': 'ipxe',
                 'deploy_interface': 'ramdisk'}}],
             physnet_mappings={'physnet1': self.ironic.provisioning.device},
-            bridge_type=self.bridge_type, default_boot_mode=boot_mode,
-            console_log_enabled=True, ironic_target_state='available')
+            default_boot_mode=boot_mode, console_log_enabled=True,
+            ironic_target_state='available', **self.fabric)
 
     def wait_for(self, what, predicate, timeout):
         deadline = time.monotonic() + timeout
@@ -152,3 +153,8 @@ class TestIpxeRamdiskLinuxBridge(test_ironic.IronicTestCase):
             with open(fetched, 'rb') as got, open(
                     provisioning.IPXE_DIR / name, 'rb') as want:
                 self.assertEqual(want.read(), got.read(), name)
+
+
+class TestIpxeRamdiskOpenvswitch(TestIpxeRamdiskLinuxBridge):
+    # The userspace datapath, the one CI (and this host) has.
+    fabric = {'bridge_type': 'openvswitch', 'ovs_datapath_type': 'netdev'}
