@@ -21,12 +21,21 @@ its callback arrived with its MAC and its console shows the ramdisk.
 """
 
 import os
+import secrets
 import shutil
+import signal
 import time
 
+import fixtures
+import testtools
 from testtools import content
 
 from tenks.artefacts import build
+from tenks.standalone import cli
+from tenks.standalone import exception
+from tenks.standalone import ironic
+from tenks.standalone import loopback
+from tenks.standalone import process
 from tenks.standalone import provisioning
 from tests.functional import base
 from tests.functional import test_boot_artefacts
@@ -158,3 +167,57 @@ class TestIpxeRamdiskLinuxBridge(test_ironic.IronicTestCase):
 class TestIpxeRamdiskOpenvswitch(TestIpxeRamdiskLinuxBridge):
     # The userspace datapath, the one CI (and this host) has.
     fabric = {'bridge_type': 'openvswitch', 'ovs_datapath_type': 'netdev'}
+
+
+class TestProvisioningNetworkOwnership(testtools.TestCase):
+    """What the network makes it removes, even after a crash; nothing else."""
+
+    def setUp(self):
+        super().setUp()
+        self.workdir = self.useFixture(fixtures.TempDir()).path
+        self.device = 'tkpo%s' % secrets.token_hex(3)
+        self.ironic = ironic.StandaloneIronic(
+            self.workdir, loopback.find_free_port(),
+            provisioning_device=self.device)
+        self.addCleanup(self.ironic.stop)
+
+    def assert_nothing_left(self, pids):
+        network = self.ironic.provisioning
+        self.assertNotIn(network.namespace, base.run(
+            ['ip', 'netns', 'list']).stdout)
+        self.assertNotEqual(0, base.run(['ip', 'link', 'show', self.device],
+                                        check=False).returncode)
+        for pid in pids:
+            self.assertFalse(process.is_alive(pid), pid)
+
+    def test_stop_after_a_crash(self):
+        self.ironic.start()
+        network = self.ironic.provisioning
+        pids = [self.ironic.pid()] + [
+            network._pid(name, marker)
+            for name, _, marker in network._daemons()]
+        self.assertNotIn(None, pids)
+        os.killpg(pids[0], signal.SIGKILL)     # Ironic and its workers
+        for pid in pids[1:]:
+            os.kill(pid, signal.SIGKILL)
+        # A new object, as a later `standalone_ironic.py stop` makes.
+        found = cli._service(cli.parse_args(
+            ['stop', '--workdir', self.workdir]))
+        self.assertEqual(self.device, found.provisioning.device)
+        self.assertTrue(found.provisioning.stop())
+        self.assert_nothing_left(pids)
+
+    def test_a_device_not_ours_is_refused_and_kept(self):
+        base.run(['ip', 'link', 'add', self.device, 'type', 'veth', 'peer',
+                  'name', self.device + 'x'])
+        self.addCleanup(base.run, ['ip', 'link', 'del', self.device],
+                        check=False)
+        error = self.assertRaises(exception.StandaloneIronicError,
+                                  self.ironic.start)
+        self.assertIn('Device %s already exists' % self.device, str(error))
+        self.ironic.stop()
+        self.assertEqual(0, base.run(['ip', 'link', 'show',
+                                      self.device]).returncode)
+        self.assertIsNone(self.ironic.pid())
+        self.assertNotIn(self.ironic.provisioning.namespace, base.run(
+            ['ip', 'netns', 'list']).stdout)

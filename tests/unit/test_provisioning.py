@@ -16,14 +16,17 @@ The network itself (namespace, veth, dnsmasq, HTTP, the API forwarder)
 is tested in tests.functional.test_provisioning, booting real nodes.
 """
 
+import asyncio
 import json
 import pathlib
+import socket
 
 import fixtures
 import testtools
 
 from tenks.standalone import cli
 from tenks.standalone import exception
+from tenks.standalone import forward
 from tenks.standalone import ironic
 from tenks.standalone import provisioning
 
@@ -137,3 +140,33 @@ class TestIronicOnTheNetwork(testtools.TestCase):
             'start', '--workdir', str(self.workdir),
             '--provisioning-network', 'no such device']))
         self.assertEqual([], list(self.workdir.iterdir()))
+
+
+class TestForward(testtools.TestCase):
+    """The forwarder's piping, on loopback (no namespace needed)."""
+
+    def test_both_ways_and_the_half_close(self):
+        async def scenario():
+            async def upstream(reader, writer):
+                # Answers only once the client has finished sending.
+                data = await reader.read()
+                writer.write(data.upper() * 100000)
+                await writer.drain()
+                writer.close()
+
+            target = await asyncio.start_server(upstream, '127.0.0.1', 0)
+            port = target.sockets[0].getsockname()[1]
+            listener = socket.create_server(('127.0.0.1', 0))
+            served = asyncio.ensure_future(
+                forward._serve(listener, '127.0.0.1', port))
+            reader, writer = await asyncio.open_connection(
+                sock=socket.create_connection(listener.getsockname()))
+            writer.write(b'ab')
+            writer.write_eof()
+            answer = await asyncio.wait_for(reader.read(), 10)
+            writer.close()
+            served.cancel()
+            target.close()
+            return answer
+
+        self.assertEqual(b'AB' * 100000, asyncio.run(scenario()))
