@@ -13,6 +13,8 @@ cd "$(dirname "$0")/.."
 VENV=${TENKS_VENV:-/opt/tenks}
 CLUSTER=examples/cluster.yaml
 DEMO_BRIDGE=tkdemo0
+# The throwaway Ironic's provisioning network, plugged into the demo bridge.
+PROVISIONING_DEVICE=tkdemo0p
 IRONIC_DIR=/var/lib/tenks/example/ironic
 
 tools/setup-host.sh
@@ -44,13 +46,16 @@ if [ "${1:-}" = "--teardown" ]; then
     exit 0
 fi
 
-if [ "$standalone" = 1 ] && ! ironic_tool status >/dev/null; then
-    ironic_tool start
-fi
 if ! ip link show "$DEMO_BRIDGE" >/dev/null 2>&1; then
     ip link add "$DEMO_BRIDGE" type bridge
     ip link set "$DEMO_BRIDGE" alias tenks-demo
     ip link set "$DEMO_BRIDGE" up
+fi
+if [ "$standalone" = 1 ]; then
+    if ! ironic_tool status >/dev/null; then
+        ironic_tool start --provisioning-network "$PROVISIONING_DEVICE"
+    fi
+    ip link set "$PROVISIONING_DEVICE" master "$DEMO_BRIDGE"
 fi
 "$VENV/bin/tenks" deploy "$CLUSTER"
 "$VENV/bin/tenks" list "$CLUSTER"

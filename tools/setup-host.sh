@@ -73,6 +73,8 @@ APT_PACKAGES=(
     procps python3-venv python3-dev gcc openssh-client openssh-server
     # tools/build-boot-artefacts; dnsmasq for the boot functional test
     cpio xorriso mtools grub-common dnsmasq-base
+    # the standalone Ironic's provisioning network: iPXE for TFTP clients
+    ipxe
     # ethtool: offloads of veths into a userspace datapath
     ethtool
 )

@@ -21,5 +21,7 @@ Modules: ironic (the Ironic process: start, find, stop, status), keystone
 (the Keystone beside it), config (ironic.conf and keystone.conf),
 clouds (the clouds.yaml clients use), process (daemons by PID file),
 loopback (addresses, free ports, health checks), serve_keystone (the
-Keystone server process), cli (start/status/stop), exception.
+Keystone server process), provisioning (the network Ironic boots nodes on:
+namespace, veth, dnsmasq, HTTP), forward (Ironic's API into that network),
+cli (start/status/stop), exception.
 """

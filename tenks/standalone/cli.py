@@ -13,10 +13,12 @@
 """Run a throwaway standalone Ironic for development and functional tests.
 
     standalone_ironic.py start  --workdir DIR [--port 6385] [--keystone]
+                                [--provisioning-network DEVICE]
     standalone_ironic.py status --workdir DIR
     standalone_ironic.py stop   --workdir DIR [--purge]
 
-status and stop find the port, and any Keystone, in what start wrote.
+status and stop find the port, and any Keystone and provisioning
+network, in what start wrote.
 """
 
 import argparse
@@ -30,6 +32,7 @@ from tenks.standalone import exception
 from tenks.standalone import ironic
 from tenks.standalone import keystone
 from tenks.standalone import loopback
+from tenks.standalone import provisioning
 
 
 def _read_config(workdir):
@@ -65,6 +68,11 @@ def parse_args(argv):
     parser.add_argument('--keystone', action='store_true',
                         help='start: run Keystone beside Ironic (on a free '
                              'port) and make Ironic authenticate with it.')
+    parser.add_argument('--provisioning-network', metavar='DEVICE',
+                        help='start: also a provisioning network (DHCP, '
+                             'TFTP, iPXE, HTTP in a namespace of its own) '
+                             'behind a new veth DEVICE, for a cluster\'s '
+                             'physnet_mappings to name.')
     parser.add_argument('--purge', action='store_true',
                         help='stop: also remove the work directory.')
     parser.add_argument('--timeout', type=int, default=60,
@@ -79,15 +87,18 @@ def _service(args):
         port = _port_from_config(args.workdir)
     elif port == 0:
         port = loopback.find_free_port()
+    device = args.provisioning_network
     if args.action != 'start':
         front = _keystone_from_config(args.workdir)
+        device = provisioning.recorded_device(
+            pathlib.Path(args.workdir).absolute() / 'provisioning')
     elif args.keystone:
         front = keystone.StandaloneKeystone(
             pathlib.Path(args.workdir) / 'keystone',
             loopback.find_free_port())
     else:
         front = None
-    return ironic.StandaloneIronic(args.workdir, port, front)
+    return ironic.StandaloneIronic(args.workdir, port, front, device)
 
 
 def _act(args, service):
@@ -97,6 +108,10 @@ def _act(args, service):
         print('Ironic PID %d at %s' % (pid, service.endpoint))
         print('export OS_CLIENT_CONFIG_FILE=%s OS_CLOUD=%s'
               % (service.clouds_yaml, clouds.CLOUD_NAME))
+        if service.provisioning:
+            print('Provisioning network on %s (ramdisk callback URL %s)'
+                  % (service.provisioning.device,
+                     service.provisioning.callback_url))
     elif args.action == 'stop':
         if not service.stop(purge=args.purge):
             print('Ironic was not running')

@@ -22,6 +22,9 @@ import os
 
 from tenks.standalone import loopback
 
+# Where tools/build-boot-artefacts caches by default (its parent).
+ARTEFACTS_CACHE = '/var/cache/tenks'
+
 # ironic.conf apart from paths, port and authentication (see ironic()).
 IRONIC_SETTINGS = {
     'DEFAULT': {
@@ -68,11 +71,12 @@ IRONIC_SETTINGS = {
 }
 
 
-def ironic(workdir, port, log_file, authtoken=None):
+def ironic(workdir, port, log_file, authtoken=None, extra=None):
     """ironic.conf as {section: {option: value}}.
 
     authtoken is the [keystone_authtoken] of a Keystone to validate
     tokens with; without it, Ironic takes requests unauthenticated.
+    extra ({section: {option: value}}) is laid over the rest.
     """
     work = str(workdir)
     conf = copy.deepcopy(IRONIC_SETTINGS)
@@ -88,9 +92,14 @@ def ironic(workdir, port, log_file, authtoken=None):
     conf['deploy'] = {'http_root': work + '/httpboot',
                       'http_url': 'http://%s:8080' % loopback.HOST}
     conf['oslo_concurrency'] = {'lock_path': work + '/locks'}
+    # Kernels and ramdisks given as file:// URLs: the boot artefacts' cache.
+    conf['conductor']['file_url_allowed_paths'] = ','.join(
+        (work, ARTEFACTS_CACHE))
     if authtoken:
         conf['DEFAULT']['auth_strategy'] = 'keystone'
         conf['keystone_authtoken'] = authtoken
+    for section, options in (extra or {}).items():
+        conf.setdefault(section, {}).update(options)
     return conf
 
 

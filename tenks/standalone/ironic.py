@@ -26,6 +26,7 @@ from tenks.standalone import config
 from tenks.standalone import exception
 from tenks.standalone import loopback
 from tenks.standalone import process
+from tenks.standalone import provisioning as provisioning_mod
 
 DEFAULT_PORT = 6385
 # Logged by Ironic's process manager (cotyledon) when a worker dies.
@@ -35,11 +36,19 @@ _WORKER_DIED = re.compile(r'Child \d+ exited with status [1-9]')
 class StandaloneIronic:
     """One throwaway all-in-one Ironic whose files all live in workdir."""
 
-    def __init__(self, workdir, port=DEFAULT_PORT, keystone=None):
+    def __init__(self, workdir, port=DEFAULT_PORT, keystone=None,
+                 provisioning_device=None):
         self.workdir = pathlib.Path(workdir).absolute()
         self.port = int(port)
         # A StandaloneKeystone to authenticate with, or None for noauth.
         self.keystone = keystone
+        # With a device name, a provisioning network whose host end it is.
+        self.provisioning = None
+        if provisioning_device:
+            self.provisioning = provisioning_mod.ProvisioningNetwork(
+                self.workdir / 'provisioning', provisioning_device,
+                self.workdir / 'httpboot', self.workdir / 'tftpboot',
+                self.port)
         self._proc = None  # Set when this object started the process.
 
     @property
@@ -70,7 +79,9 @@ class StandaloneIronic:
         """Return ironic.conf as {section: {option: value}}."""
         return config.ironic(
             self.workdir, self.port, self.log_file,
-            self.keystone.authtoken_config() if self.keystone else None)
+            self.keystone.authtoken_config() if self.keystone else None,
+            provisioning_mod.ironic_settings(self.port)
+            if self.provisioning else None)
 
     def clouds_config(self):
         return clouds.clouds(
@@ -122,12 +133,16 @@ class StandaloneIronic:
         if loopback.port_in_use(self.port):
             raise exception.StandaloneIronicError(
                 'Port %s:%d is already in use' % (loopback.HOST, self.port))
+        if self.provisioning:
+            self.provisioning.check()
         try:
             if self.keystone:
                 self.keystone.start(timeout)
                 self.keystone.register_ironic(self.endpoint)
             self.write_config()
             self._run_dbsync()
+            if self.provisioning:
+                self.provisioning.start()
         except Exception:
             self.stop()
             raise
@@ -188,6 +203,8 @@ class StandaloneIronic:
         self._proc = None
         if self.keystone:
             self.keystone.stop(timeout)
+        if self.provisioning:
+            self.provisioning.stop()
         if purge:
             shutil.rmtree(self.workdir, ignore_errors=True)
         return was_running
@@ -202,4 +219,6 @@ class StandaloneIronic:
         if self.keystone:
             status.update(keystone_pid=self.keystone.pid(),
                           keystone_auth_url=self.keystone.auth_url)
+        if self.provisioning:
+            status.update(self.provisioning.status())
         return status

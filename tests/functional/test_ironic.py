@@ -14,6 +14,7 @@
 
 import json
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -45,6 +46,9 @@ class IronicTestCase(test_deploy.DeployTestCase):
 
     # Whether Ironic runs behind a Keystone of its own (keystone auth).
     with_keystone = False
+    # Whether it has a provisioning network (its device: cls.ironic.
+    # provisioning.device, for physnet_mappings).
+    with_provisioning = False
 
     @classmethod
     def setUpClass(cls):
@@ -55,8 +59,11 @@ class IronicTestCase(test_deploy.DeployTestCase):
             keystone = standalone_keystone.StandaloneKeystone(
                 os.path.join(cls.ironic_dir, 'keystone'),
                 loopback.find_free_port())
+        device = None
+        if cls.with_provisioning:
+            device = 'tkpn%s' % secrets.token_hex(3)
         cls.ironic = ironic.StandaloneIronic(
-            cls.ironic_dir, loopback.find_free_port(), keystone)
+            cls.ironic_dir, loopback.find_free_port(), keystone, device)
         try:
             cls.ironic.start()
         except BaseException as err:
@@ -80,6 +87,9 @@ class IronicTestCase(test_deploy.DeployTestCase):
         logs = [cls.ironic.log_file]
         if cls.ironic.keystone:
             logs.append(cls.ironic.keystone.log_file)
+        if cls.ironic.provisioning:
+            logs += [cls.ironic.provisioning.workdir / name for name in (
+                'dnsmasq.log', 'http.log', 'forward.log')]
         return logs
 
     @classmethod
