@@ -71,6 +71,8 @@ APT_PACKAGES=(
     libvirt-daemon-system libvirt-clients libvirt-dev pkg-config
     qemu-system-x86 qemu-utils ovmf openvswitch-switch ipmitool iproute2
     procps python3-venv python3-dev gcc openssh-client openssh-server
+    # tools/build-boot-artefacts; dnsmasq for the boot functional test
+    cpio xorriso mtools grub-common dnsmasq-base
 )
 # Best effort, not tested: Fedora/CentOS Stream/RHEL (openvswitch on RHEL
 # needs the RDO/NFV SIG repository).
