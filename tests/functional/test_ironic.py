@@ -55,8 +55,7 @@ class IronicTestCase(test_deploy.DeployTestCase):
             keystone = standalone_keystone.StandaloneKeystone(
                 os.path.join(cls.ironic_dir, 'keystone'),
                 loopback.find_free_port())
-        cls.ironic = ironic.StandaloneIronic(
-            cls.ironic_dir, loopback.find_free_port(), keystone)
+        cls.ironic = cls.make_ironic(keystone)
         try:
             cls.ironic.start()
         except BaseException as err:
@@ -65,6 +64,11 @@ class IronicTestCase(test_deploy.DeployTestCase):
             cls.tearDownClass()
             raise AssertionError('standalone Ironic did not start: %s\n%s'
                                  % (err, logs)) from err
+
+    @classmethod
+    def make_ironic(cls, keystone):
+        return ironic.StandaloneIronic(
+            cls.ironic_dir, loopback.find_free_port(), keystone)
 
     @classmethod
     def _service_log_tails(cls):
