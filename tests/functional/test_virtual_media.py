@@ -15,10 +15,15 @@
 Ironic's redfish-virtual-media boot interface with the ramdisk deploy
 interface publishes the boot artefacts' ISO from its http_root (served
 here by an HTTP server on loopback); the node's sushy-tools downloads it,
-uploads it into the cluster's pool and attaches it as a CD-ROM.
+uploads it into the cluster's pool and attaches it as a CD-ROM. A
+dnsmasq and an HTTP server in a namespace behind the physnet's source
+device (a Linux bridge, with linuxbridge Tenks bridges: see issue 15 on
+the Open vSwitch userspace datapath) give the booted ramdisk a lease and
+take its callback.
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -30,9 +35,11 @@ from tenks.artefacts import build
 from tenks.standalone import ironic
 from tenks.standalone import loopback
 from tests.functional import base
+from tests.functional import test_boot_artefacts
 from tests.functional import test_ironic
 
-MARKER = 'TENKS-RAMDISK: ready'
+SERVER = test_boot_artefacts.SERVER
+CALLBACK = test_boot_artefacts.CALLBACK
 
 
 class VirtualMediaIronic(ironic.StandaloneIronic):
@@ -55,9 +62,9 @@ class TestVirtualMedia(test_ironic.IronicTestCase):
 
     @classmethod
     def make_ironic(cls, keystone):
-        cls.artefacts = build.ensure(
-            os.environ.get('TENKS_BOOT_ARTEFACTS_DIR',
-                           build.DEFAULT_CACHE_DIR))
+        # The ISO's command line names the callback every test serves.
+        cls.artefacts = build.ensure(test_boot_artefacts.cache_dir(),
+                                     test_boot_artefacts.APPEND)
         http_port = base._tcp_free_port()
         standalone = VirtualMediaIronic(
             cls.ironic_dir, loopback.find_free_port(), keystone, http_port,
@@ -75,6 +82,66 @@ class TestVirtualMedia(test_ironic.IronicTestCase):
         super().tearDownClass()
         cls.http_server.kill()
         cls.http_server.wait()
+
+    def setUp(self):
+        super().setUp()
+        self.ns = self.source_prefix + 'ns'
+        self._network()
+        self._serve()
+
+    def _network(self):
+        """A namespace on the physnet's source device, at SERVER."""
+        outside, inside = self.source_prefix + 'd0', self.source_prefix + 'd1'
+        base.run(['ip', 'netns', 'add', self.ns])
+        self.addCleanup(base.run, ['ip', 'netns', 'del', self.ns],
+                        check=False)
+        base.run(['ip', 'link', 'add', outside, 'type', 'veth', 'peer',
+                  'name', inside, 'netns', self.ns])
+        self.addCleanup(base.run, ['ip', 'link', 'del', outside], check=False)
+        base.run(['ip', 'link', 'set', outside, 'master',
+                  self.source_prefix + 'lb', 'up'])
+        for argv in (['ip', 'link', 'set', 'lo', 'up'],
+                     ['ip', 'addr', 'add', SERVER + '/24', 'dev', inside],
+                     ['ip', 'link', 'set', inside, 'up']):
+            base.run(['ip', 'netns', 'exec', self.ns] + argv)
+        self.ns_device = inside
+
+    def _serve(self):
+        self.leases = os.path.join(self.workdir, 'leases')
+        self.start('dnsmasq', [
+            'dnsmasq', '--keep-in-foreground', '--conf-file=/dev/null',
+            '--port=0', '--user=root', '--interface=' + self.ns_device,
+            '--bind-interfaces', '--dhcp-authoritative', '--log-dhcp',
+            '--log-facility=-', '--dhcp-leasefile=' + self.leases,
+            '--dhcp-range=203.0.113.100,203.0.113.199,255.255.255.0,1h'])
+        served = os.path.join(self.workdir, 'www')
+        os.mkdir(served)
+        open(os.path.join(served, 'callback'), 'w').close()
+        self.start('http', [sys.executable, '-u', '-m', 'http.server',
+                            '--bind', SERVER, '--directory', served, '8080'])
+
+    def start(self, name, argv):
+        """Start argv in the namespace; stop it, by PID, at cleanup."""
+        path = os.path.join(self.workdir, name + '.log')
+        log = open(path, 'w')
+        self.addCleanup(log.close)
+        # ip netns exec execs argv, so this PID is argv's own.
+        process = subprocess.Popen(['ip', 'netns', 'exec', self.ns] + argv,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        self.addCleanup(self._stop, process)
+        self.addOnException(lambda _: self.addDetail(
+            name + '.log', testtools.content.text_content(
+                open(path, errors='replace').read()[-20000:])))
+        return process
+
+    @staticmethod
+    def _stop(process):
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
     def test_uefi_ramdisk_over_virtual_media(self):
         self.redfish_port = base._tcp_free_port()
@@ -98,8 +165,11 @@ class TestVirtualMedia(test_ironic.IronicTestCase):
         started = time.monotonic()
         base.run([test_ironic.OPENSTACK, 'baremetal', 'node', 'deploy', name])
         self.wait_provision(name, 'active', 300)
+        self.addDetail('seconds to active', testtools.content.text_content(
+            '%.0f' % (time.monotonic() - started)))
         self.assert_booted_from_media(node)
-        self.addDetail('seconds to ramdisk', testtools.content
+        self.assert_called_back(node)
+        self.addDetail('seconds to callback', testtools.content
                        .text_content('%.0f' % (time.monotonic() - started)))
         base.run([test_ironic.OPENSTACK, 'baremetal', 'node', 'undeploy',
                   name])
@@ -117,7 +187,29 @@ class TestVirtualMedia(test_ironic.IronicTestCase):
         self.assertEqual(pool, os.path.dirname(media[0]))
         self.assertEqual([os.path.basename(media[0])],
                          self.uploads(node['uuid']))
-        self.wait_for_console(node['name'], MARKER, 240)
+        self.wait_for_console(node['name'], 'TENKS-RAMDISK: booted', 240)
+
+    def assert_called_back(self, node):
+        mac = node['nics'][0]['mac']
+        pattern = re.compile(r'^(\S+) .*"GET /callback\?mac=%s&ip=(\S+) '
+                             r'HTTP/1\.[01]" 200' % re.escape(mac), re.M)
+        log = os.path.join(self.workdir, 'http.log')
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            found = pattern.findall(open(log).read())
+            if found:
+                break
+            time.sleep(1)
+        else:
+            self.fail('%s: no callback from %s' % (node['name'], mac))
+        source, address = found[0]
+        self.assertEqual(source, address)
+        with open(self.leases) as stream:
+            self.assertIn('%s %s' % (mac, address), stream.read())
+        console = self.console(node['name'])
+        for marker in ('lease %s on %s' % (address, mac),
+                       'callback %s done' % CALLBACK):
+            self.assertIn('TENKS-RAMDISK: ' + marker, console)
 
     def wait_provision(self, name, wanted, timeout):
         deadline = time.monotonic() + timeout
