@@ -30,6 +30,8 @@ import time
 MANIFEST = 'manifest.json'
 KEY_LENGTH = 16
 STALE_SECONDS = 3600
+# Entries kept: a few kernel command lines, and the last build or two.
+KEEP = 4
 
 
 def file_digest(path):
@@ -68,9 +70,22 @@ class Cache:
         path = os.path.join(self.entry(key), MANIFEST)
         try:
             with open(path) as stream:
-                return json.load(stream)
+                manifest = json.load(stream)
         except FileNotFoundError:
             return None
+        # Its time of last use, for prune().
+        os.utime(self.entry(key))
+        return manifest
+
+    def prune(self, keep=KEEP):
+        """Remove all but the keep entries used last."""
+        entries = sorted(
+            (os.path.getmtime(path), path) for path in (
+                os.path.join(self.directory, name)
+                for name in os.listdir(self.directory)
+                if not name.startswith('.')))
+        for _, path in entries[:-keep]:
+            shutil.rmtree(path, ignore_errors=True)
 
     def building(self, key):
         """A fresh scratch directory beside the entries."""
@@ -92,7 +107,8 @@ class Cache:
     def store(self, key, scratch, manifest):
         """Make scratch/out key's entry; scratch goes either way.
 
-        An entry another build stored first wins.
+        An entry another build stored first wins; the least recently used
+        beyond KEEP go.
         """
         out = os.path.join(scratch, 'out')
         with open(os.path.join(out, MANIFEST), 'w') as stream:
@@ -104,4 +120,6 @@ class Cache:
                 raise
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        return self.lookup(key)
+        manifest = self.lookup(key)
+        self.prune()
+        return manifest

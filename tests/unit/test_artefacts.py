@@ -269,6 +269,16 @@ class TestCache(testtools.TestCase):
             self.assertEqual('one', f.read())
         self.assertEqual(['k'], os.listdir(self.cache.directory))
 
+    def test_least_recently_used_pruned(self):
+        for index, key in enumerate('abcd'):
+            self.cache.store(key, self.scratch(key, key), {})
+            os.utime(self.cache.entry(key), (1000 + index, 1000 + index))
+        self.assertEqual(cache.KEEP, len(os.listdir(self.cache.directory)))
+        self.cache.lookup('a')    # used now: the most recent
+        self.cache.store('e', self.scratch('e', 'e'), {})
+        self.assertEqual(['a', 'c', 'd', 'e'],
+                         sorted(os.listdir(self.cache.directory)))
+
     def test_stale_scratch_swept(self):
         stale, fresh = self.scratch('a', 'x'), self.scratch('b', 'y')
         self.cache.store('k', self.scratch('k', 'z'), {})
