@@ -24,6 +24,7 @@ take its callback.
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -32,6 +33,9 @@ import xml.etree.ElementTree as ET
 import testtools
 
 from tenks.artefacts import build
+from tenks.artefacts import debian
+from tenks.artefacts import iso
+from tenks import hosts
 from tenks.standalone import ironic
 from tenks.standalone import loopback
 from tests.functional import base
@@ -42,19 +46,52 @@ SERVER = test_boot_artefacts.SERVER
 CALLBACK = test_boot_artefacts.CALLBACK
 
 
-class VirtualMediaIronic(ironic.StandaloneIronic):
-    """The standalone Ironic, its http_root served and the ISO allowed."""
+# GRUB on the ESP Ironic puts on the ISOs it builds: it finds the
+# configuration Ironic writes there ([DEFAULT] grub_config_path).
+ESP_GRUB_CFG = ('search --no-floppy --file --set=root /EFI/BOOT/grub.cfg\n'
+                'set prefix=($root)/EFI/BOOT\n'
+                'configfile ($root)/EFI/BOOT/grub.cfg\n')
 
-    def __init__(self, workdir, port, keystone, http_port, iso_dir):
+
+def build_esp(scratch):
+    """An EFI system partition image for Ironic, from grub-efi-amd64-bin."""
+    host = hosts.LocalHost()
+    root = debian.unpack(host, debian.candidates(
+        host, ['grub-efi-amd64-bin']), scratch)
+    config = os.path.join(scratch, 'grub.cfg')
+    with open(config, 'w') as stream:
+        stream.write(ESP_GRUB_CFG)
+    efi = os.path.join(scratch, 'bootx64.efi')
+    base.run(['grub-mkimage', '-d',
+              os.path.join(root, 'usr/lib/grub/x86_64-efi'),
+              '-O', 'x86_64-efi', '-p', '/EFI/BOOT', '-c', config,
+              '-o', efi] + list(iso.GRUB_MODULES))
+    image = os.path.join(scratch, 'esp.img')
+    with open(image, 'wb') as stream:
+        stream.truncate(iso.ESP_KIB * 1024)
+    base.run(['mformat', '-i', image, '-T', str(iso.ESP_KIB * 2), '-h',
+              '2', '-s', '32', '::'])
+    base.run(['mmd', '-i', image, '::/EFI', '::/EFI/BOOT'])
+    base.run(['mcopy', '-i', image, efi, '::/EFI/BOOT/BOOTX64.EFI'])
+    return image
+
+
+class VirtualMediaIronic(ironic.StandaloneIronic):
+    """The standalone Ironic, its http_root served, artefacts allowed."""
+
+    def __init__(self, workdir, port, keystone, http_port, artefacts_dir,
+                 esp_image):
         super().__init__(workdir, port, keystone)
         self.http_port = http_port
-        self.iso_dir = iso_dir
+        self.artefacts_dir = artefacts_dir
+        self.esp_image = esp_image
 
     def ironic_config(self):
         conf = super().ironic_config()
+        conf['DEFAULT']['esp_image'] = self.esp_image
         conf['deploy']['http_url'] = 'http://%s:%d' % (loopback.HOST,
                                                        self.http_port)
-        conf['conductor']['file_url_allowed_paths'] = self.iso_dir
+        conf['conductor']['file_url_allowed_paths'] = self.artefacts_dir
         return conf
 
 
@@ -65,21 +102,29 @@ class TestVirtualMedia(test_ironic.IronicTestCase):
         # The ISO's command line names the callback every test serves.
         cls.artefacts = build.ensure(test_boot_artefacts.cache_dir(),
                                      test_boot_artefacts.APPEND)
+        esp = build_esp(os.path.join(cls.ironic_dir, 'esp'))
+        # Ironic builds ISOs with mkisofs, which Debian 12 has only in
+        # genisoimage; xorriso called so emulates it.
+        tools = os.path.join(cls.ironic_dir, 'bin')
+        os.makedirs(tools)
+        os.symlink(shutil.which('xorriso'), os.path.join(tools, 'mkisofs'))
+        cls.saved_path = os.environ['PATH']
+        os.environ['PATH'] = tools + os.pathsep + cls.saved_path
         http_port = base._tcp_free_port()
-        standalone = VirtualMediaIronic(
-            cls.ironic_dir, loopback.find_free_port(), keystone, http_port,
-            os.path.dirname(cls.artefacts.iso))
         http_root = os.path.join(cls.ironic_dir, 'httpboot')
         os.makedirs(http_root, exist_ok=True)
         cls.http_server = subprocess.Popen(
             [sys.executable, '-m', 'http.server', '--bind', loopback.HOST,
              '--directory', http_root, str(http_port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return standalone
+        return VirtualMediaIronic(
+            cls.ironic_dir, loopback.find_free_port(), keystone, http_port,
+            os.path.dirname(cls.artefacts.iso), esp)
 
     @classmethod
     def tearDownClass(cls):
         super().tearDownClass()
+        os.environ['PATH'] = cls.saved_path
         cls.http_server.kill()
         cls.http_server.wait()
 
@@ -143,7 +188,20 @@ class TestVirtualMedia(test_ironic.IronicTestCase):
             process.kill()
             process.wait()
 
-    def test_uefi_ramdisk_over_virtual_media(self):
+    def test_uefi_prebuilt_iso(self):
+        """The boot artefacts' ISO as instance_info/boot_iso."""
+        self.deploy_and_undeploy(boot_iso='file://' + self.artefacts.iso)
+
+    def test_uefi_iso_built_by_ironic(self):
+        """Ironic's own ISO of kernel, ramdisk and ESP, callback appended."""
+        self.deploy_and_undeploy(
+            kernel='file://' + self.artefacts.kernel,
+            ramdisk='file://' + self.artefacts.initramfs,
+            ramdisk_kernel_arguments='console=ttyS0 tenks_callback='
+            + CALLBACK)
+
+    def redfish_node(self):
+        """A UEFI Redfish node for virtual media and ramdisk, available."""
         self.redfish_port = base._tcp_free_port()
         node_type = dict(test_ironic._node_type('physnet1'),
                          ironic_driver='redfish', console_log_enabled=True)
@@ -158,10 +216,15 @@ class TestVirtualMedia(test_ironic.IronicTestCase):
             redfish_port=self.redfish_port, ironic_target_state='available')
         self.tenks('deploy', path, timeout=300)
         node = list(self.state()['nodes'].values())[0]
+        self.addOnException(lambda _: self.attach_console(node['name']))
+        return path, node
+
+    def deploy_and_undeploy(self, **instance_info):
+        path, node = self.redfish_node()
         name = node['name']
-        self.addOnException(lambda _: self.attach_console(name))
-        base.run([test_ironic.OPENSTACK, 'baremetal', 'node', 'set', name,
-                  '--instance-info', 'boot_iso=file://' + self.artefacts.iso])
+        base.run([test_ironic.OPENSTACK, 'baremetal', 'node', 'set', name]
+                 + ['--instance-info=%s=%s' % item
+                    for item in sorted(instance_info.items())])
         started = time.monotonic()
         base.run([test_ironic.OPENSTACK, 'baremetal', 'node', 'deploy', name])
         self.wait_provision(name, 'active', 300)
@@ -206,10 +269,11 @@ class TestVirtualMedia(test_ironic.IronicTestCase):
         self.assertEqual(source, address)
         with open(self.leases) as stream:
             self.assertIn('%s %s' % (mac, address), stream.read())
-        console = self.console(node['name'])
+        # The ramdisk says so once the server has answered.
         for marker in ('lease %s on %s' % (address, mac),
                        'callback %s done' % CALLBACK):
-            self.assertIn('TENKS-RAMDISK: ' + marker, console)
+            self.wait_for_console(node['name'], 'TENKS-RAMDISK: ' + marker,
+                                  30)
 
     def wait_provision(self, name, wanted, timeout):
         deadline = time.monotonic() + timeout
