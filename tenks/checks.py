@@ -20,6 +20,7 @@ import os
 import typing
 
 from tenks.ironic import fields
+from tenks.network import dhcp
 
 # The order checks are reported in, for each node.
 ORDER = ('domain', 'wiring', 'bmc', 'power', 'ironic-node', 'ironic-ports',
@@ -212,6 +213,34 @@ def pxe_nic(node, ports):
         if port is None or port.get('is_pxe_enabled', True):
             return nic
     return None
+
+
+def pxe(node, nic, exchange, waited):
+    """What a node's DHCP exchange, seen on its veth end, says.
+
+    exchange is a tenks.network.dhcp.Exchange; waited the seconds since
+    power on.
+    """
+    where = 'veth %s (%s)' % (nic['veth_node'], nic['physnet'])
+    answer = exchange.answered
+    if answer is not None:
+        return passed(node, 'pxe', 'DHCP %s to %s reached %s intact %d s '
+                      'after power on' % (
+                          dhcp.NAMES.get(answer.type, answer.type),
+                          nic['mac'], where, waited))
+    if not exchange.discovers:
+        return failed(node, 'pxe', 'no DHCP DISCOVER from %s on %s in %d s '
+                      'after power on' % (nic['mac'], where, waited))
+    if exchange.replies:
+        return failed(node, 'pxe', '%d DHCP repl%s to %s reached %s '
+                      'damaged (bad IP or UDP checksum), so the node '
+                      'drops them' % (
+                          len(exchange.replies),
+                          'y' if len(exchange.replies) == 1 else 'ies',
+                          nic['mac'], where))
+    return failed(node, 'pxe', 'no DHCP server answered on physnet %s: %d '
+                  'DISCOVER(s) from %s got no reply on %s' % (
+                      nic['physnet'], exchange.discovers, nic['mac'], where))
 
 
 def summary(results):

@@ -111,12 +111,8 @@ class Context(Run):
         """The run's Ironic client; an error when no cloud is configured."""
         if self._ironic is None:
             if not ironic_client.configured(self.conf):
-                raise exception.ConfigError(
-                    source=self.cluster.source, path='specs',
-                    problem='nodes with ironic_config need an Ironic: set '
-                            'OS_CLOUD or [ironic] cloud in tenks.conf (for '
-                            'a throwaway one, see '
-                            'tools/standalone_ironic.py)')
+                raise exception.IronicNotConfigured(
+                    source=self.cluster.source)
             self._ironic = ironic_client.Ironic(self.conf)
         return self._ironic
 

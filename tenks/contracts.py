@@ -141,6 +141,13 @@ class Provider(abc.ABC):
     def power_states(conn):
         """{machine name: power state word} of every machine on conn."""
 
+    def forget(self, ctx):
+        """Remove what the provider kept in the state directory.
+
+        Called once a teardown has removed every node of the cluster, so
+        that it leaves no file behind. By default there is nothing.
+        """
+
 
 class Machine(abc.ABC):
     """One node's machine, as `tenks verify` handles it; ProviderErrors."""

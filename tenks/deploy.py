@@ -217,6 +217,7 @@ def _forget_absent(ctx, path):
                  if not schedule.is_present(node)]:
         del nodes[name]
     if ctx.teardown and not nodes:
+        ctx.provider.forget(ctx)
         # The lock's release then removes the lock file too.
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)

@@ -106,10 +106,10 @@ class Hypervisors:
         except exception.HostError as err:
             host.close()
             del self._hosts[hypervisor.name]
-            raise exception.HostError(
-                'Hypervisor %s is out of reach over SSH (%s@%s:%d): %s' % (
-                    hypervisor.name, hypervisor.ssh_user, hypervisor.address,
-                    hypervisor.ssh_port, err.kwargs.get('stderr')))
+            raise exception.HostUnreachable(
+                hypervisor=hypervisor.name, user=hypervisor.ssh_user,
+                address=hypervisor.address, port=hypervisor.ssh_port,
+                reason=err.kwargs.get('stderr'))
         return host
 
     def connection(self, hypervisor):

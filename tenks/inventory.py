@@ -90,9 +90,9 @@ def _power_states(conf, path, data):
             try:
                 conn = hypervisors.connection(hypervisor)
             except exception.ProviderError as err:
-                raise exception.ProviderError(
-                    'Cannot read node states from %s (%s): %s' % (
-                        hypervisor.name, hypervisor.libvirt_uri, err))
+                raise exception.NodeStatesUnreadable(
+                    hypervisor=hypervisor.name, uri=hypervisor.libvirt_uri,
+                    reason=err)
             states.update(provider.power_states(conn))
     finally:
         hypervisors.close()

@@ -38,6 +38,15 @@ def uplink(bridge_name, side):
                                             else 'ph'))
 
 
+def hop(bridge_name):
+    """The kernel bridge between a Tenks bridge and a source interface."""
+    return _checked('%s-hp' % bridge_name)
+
+
+def is_hop(name):
+    return name.endswith('-hp')
+
+
 def veth(node, physnet_index, side, salt=0):
     """One end of the veth pair of a node on a physnet."""
     suffix = '-%d%s' % (physnet_index, side)

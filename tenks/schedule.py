@@ -152,11 +152,9 @@ def _refit(node, cluster, spec, state, rng):
     unmapped = sorted(set(node_type.physical_networks)
                       - set(hypervisor.physnet_mappings))
     if unmapped:
-        raise exception.ScheduleError(
-            '%s: node %s of spec %s stays on hypervisor %s, where '
-            'physnet_mappings does not map %s.' % (
-                cluster.source, node['name'], spec.key, hypervisor.name,
-                ', '.join(unmapped)))
+        raise exception.PhysnetsUnmappedOnHypervisor(
+            source=cluster.source, node=node['name'], spec=spec.key,
+            hypervisor=hypervisor.name, physnets=unmapped)
     old = list(node['nics'])
     node['nics'] = []
     for physnet in node_type.physical_networks:
@@ -181,10 +179,9 @@ def _hypervisor_of(cluster, node):
     for hypervisor in cluster.hypervisors:
         if hypervisor.name == node['hypervisor']:
             return hypervisor
-    raise exception.ScheduleError(
-        '%s: node %s is on hypervisor %s, which is no longer in the '
-        'cluster; remove the node first.' % (
-            cluster.source, node['name'], node['hypervisor']))
+    raise exception.HypervisorRemoved(source=cluster.source,
+                                      node=node['name'],
+                                      hypervisor=node['hypervisor'])
 
 
 def _volume(node_name, spec, index, capacity, state):
@@ -258,10 +255,9 @@ def _place(cluster, spec, node_type, state, scheduler):
     if not candidates:
         missing = sorted(set(node_type.physical_networks) - set(
             cluster.hypervisors[0].physnet_mappings))
-        raise exception.ScheduleError(
-            '%s: specs: node type %r uses physical network(s) %s, which '
-            'physnet_mappings does not map on any hypervisor.' % (
-                cluster.source, spec.type, ', '.join(missing)))
+        raise exception.PhysnetsUnmapped(source=cluster.source,
+                                         node_type=spec.type,
+                                         physnets=missing)
     with_ports = []
     for hypervisor in candidates:
         if (node_type.ironic_driver != 'ipmi'
@@ -270,11 +266,9 @@ def _place(cluster, spec, node_type, state, scheduler):
         else:
             refused[hypervisor.name] = 'has no free IPMI port'
     if not with_ports:
-        raise exception.ScheduleError(
-            '%s: no free IPMI port left for a node of spec %s: ports '
-            '%d-%d are all taken; widen ipmi_port_range_start/end.' % (
-                cluster.source, spec.key, cluster.ipmi.port_range_start,
-                cluster.ipmi.port_range_end))
+        raise exception.IPMIPortsTaken(source=cluster.source, spec=spec.key,
+                                       start=cluster.ipmi.port_range_start,
+                                       end=cluster.ipmi.port_range_end)
     return scheduler.place(contracts.Request(
         cluster, spec, node_type, state, tuple(with_ports), refused))
 
@@ -333,7 +327,7 @@ def _veth_pair(name, index, taken):
         if not taken.intersection(pair):
             taken.update(pair)
             return pair
-    raise exception.ScheduleError('No free link name for node %s' % name)
+    raise exception.NoFreeLinkName(node=name)
 
 
 def _free_mac(rng, taken):

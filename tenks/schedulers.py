@@ -82,7 +82,7 @@ class CapacityScheduler(contracts.Scheduler):
         fits = sorted((h for h in request.candidates if not short[h.name]),
                       key=lambda h: (-_after(rooms[h.name], need), h.name))
         if not fits:
-            raise exception.ScheduleError(_nowhere(request, need, short))
+            raise _nowhere(request, need, short)
         choice = fits[0]
         self._new_disk[choice.name] += need['disk']
         return contracts.Placement(
@@ -184,10 +184,9 @@ def _nowhere(request, need, short):
     why = ['%s %s' % (name, ' and '.join(problems))
            for name, problems in short.items()]
     why += ['%s %s' % item for item in request.refused.items()]
-    return ('%s: no hypervisor can take a new node of spec %s: node type '
-            '%r needs %s; %s.' % (request.cluster.source, request.spec.key,
-                                  request.spec.type, wants,
-                                  '; '.join(sorted(why))))
+    return exception.NoHypervisorFits(
+        source=request.cluster.source, spec=request.spec.key,
+        node_type=request.spec.type, needs=wants, reasons=sorted(why))
 
 
 def _explain(request, choice, fits, rooms, short, need):

@@ -59,16 +59,13 @@ def load(path):
     except FileNotFoundError:
         return empty(path)
     except (OSError, ValueError) as err:
-        raise exception.StateError('Cannot read state file %s: %s' % (
-            path, err))
+        raise exception.StateUnreadable(path=path, reason=err)
     if not isinstance(data, dict):
-        raise exception.StateError('State file %s does not hold a Tenks '
-                                   'state (a JSON object).' % path)
+        raise exception.StateNotTenks(path=path)
     version = data.get('schema_version')
     if version != SCHEMA_VERSION:
-        raise exception.StateError(
-            'State file %s has schema version %s; this Tenks reads version '
-            '%d.' % (path, version, SCHEMA_VERSION))
+        raise exception.StateSchemaMismatch(path=path, version=version,
+                                            expected=SCHEMA_VERSION)
     return data
 
 

@@ -45,6 +45,9 @@ Result = checks.Result
 # DHCP DISCOVER 3-4 s after power on, but a loaded host is much slower.
 POWER_TIMEOUT = 120
 PXE_TIMEOUT = 120
+# After its first DISCOVER: any server answers at once, and the firmware
+# asks again at growing intervals (iPXE: 1, 2, 4, 8 s...) meanwhile.
+REPLY_TIMEOUT = 30
 SKIP_PXE = ('hypervisor %s is remote; DHCP is watched only on this '
             'host\'s bridges')
 SKIP_NO_SSH = ('the state does not record how to reach hypervisor %s; a '
@@ -74,12 +77,10 @@ def _chosen(data, path, names):
     present = {name: node for name, node in data['nodes'].items()
                if schedule.is_present(node)}
     if not present:
-        raise exception.StateError('State file %s records no nodes: '
-                                   'nothing to verify.' % path)
+        raise exception.StateHasNoNodes(path=path)
     unknown = sorted(set(names or ()) - set(present))
     if unknown:
-        raise exception.StateError('State file %s has no node %s.' % (
-            path, ', '.join(unknown)))
+        raise exception.StateHasNoSuchNode(path=path, nodes=unknown)
     return [present[name] for name in sorted(names or present)]
 
 
@@ -271,7 +272,7 @@ def _wait(domain, on, timeout):
 
 
 def _pxe(world, node, bmc, domain):
-    """Powered on by its BMC, the node's PXE NIC sends a DHCP DISCOVER."""
+    """Powered on by its BMC, the node gets a DHCP reply intact."""
     if not world.local(node):
         return checks.skipped(node, 'pxe', SKIP_PXE % node['hypervisor'])
     nic = checks.pxe_nic(node, world.ironic_ports or {})
@@ -283,22 +284,17 @@ def _pxe(world, node, bmc, domain):
         if problem:
             return checks.failed(node, 'pxe', problem)
     try:
-        watch = dhcp.Watch(nic['bridge'])
+        watch = dhcp.Watch(nic['veth_node'])
     except OSError as err:
-        return checks.failed(node, 'pxe', 'cannot watch bridge %s: %s' % (
-            nic['bridge'], err))
+        return checks.failed(node, 'pxe', 'cannot watch veth %s: %s' % (
+            nic['veth_node'], err))
     with watch:
         started = time.monotonic()
         problem = _set_power(bmc, domain, True)
         if problem:
             return checks.failed(node, 'pxe', problem)
-        if watch.wait_for(nic['mac'], PXE_TIMEOUT):
-            return checks.passed(node, 'pxe', 'DHCP DISCOVER from %s on %s '
-                                 'after %d s' % (nic['mac'], nic['bridge'],
-                                                 time.monotonic() - started))
-    return checks.failed(node, 'pxe', 'no DHCP DISCOVER from %s on %s in %d '
-                         's after power on' % (nic['mac'], nic['bridge'],
-                                               PXE_TIMEOUT))
+        exchange = watch.exchange(nic['mac'], PXE_TIMEOUT, REPLY_TIMEOUT)
+        return checks.pxe(node, nic, exchange, time.monotonic() - started)
 
 
 def _restore(node, domain, running):
@@ -310,6 +306,6 @@ def _restore(node, domain, running):
                   node['name'])
         domain.start() if running else domain.stop()
     except exception.ProviderError as err:
-        raise exception.ProviderError(
-            'Could not restore the power state of %s (%s): %s' % (
-                node['name'], 'running' if running else 'shut off', err))
+        raise exception.PowerNotRestored(
+            node=node['name'], state='running' if running else 'shut off',
+            reason=err)

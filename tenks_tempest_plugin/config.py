@@ -38,5 +38,6 @@ opts = [
                      'state).'),
     cfg.BoolOpt('pxe', default=False,
                 help='Power every node on through its BMC and wait for '
-                     'its PXE NIC\'s DHCP request on its bridge.'),
+                     'a DHCP reply to its PXE NIC to reach its veth '
+                     'intact (needs a DHCP server on that physnet).'),
 ]

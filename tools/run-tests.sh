@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set up this host and run every Tenks test: pep8, unit, Zuul configuration
-# and playbooks, and functional.
+# Set up this host and run every Tenks test: pep8, unit, the documentation
+# build, Zuul configuration and playbooks, and functional.
 #
 # Usage (as root, from anywhere): tools/run-tests.sh [TOX ENVS]
 # Prints one closing line "tests: N passed, N failed, N skipped" and exits
@@ -9,7 +9,7 @@
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
-ENVS=${1:-pep8,py3,zuul,functional}
+ENVS=${1:-pep8,py3,docs,zuul,functional}
 BOOTSTRAP=${TENKS_BOOTSTRAP_VENV:-$PWD/.tox/bootstrap}
 
 tools/setup-host.sh || exit 1

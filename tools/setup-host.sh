@@ -73,6 +73,8 @@ APT_PACKAGES=(
     procps python3-venv python3-dev gcc openssh-client openssh-server
     # tools/build-boot-artefacts; dnsmasq for the boot functional test
     cpio xorriso mtools grub-common dnsmasq-base
+    # ethtool: offloads of veths into a userspace datapath
+    ethtool
 )
 # Best effort, not tested: Fedora/CentOS Stream/RHEL (openvswitch on RHEL
 # needs the RDO/NFV SIG repository).
@@ -80,7 +82,7 @@ DNF_PACKAGES=(
     libvirt-daemon-kvm libvirt-daemon-driver-qemu libvirt-client
     libvirt-devel pkgconf-pkg-config qemu-kvm qemu-img edk2-ovmf openvswitch
     ipmitool iproute procps-ng python3 python3-devel gcc openssh-clients
-    openssh-server
+    openssh-server ethtool dnsmasq
 )
 
 apt_missing() {

@@ -58,8 +58,7 @@ def inputs():
 def ensure(cache_dir=DEFAULT_CACHE_DIR, append=DEFAULT_APPEND, host=None):
     """The artefacts for append, built now unless the cache has them."""
     if not append.isprintable():
-        raise exception.TenksError('the ISO\'s kernel command line must be '
-                                   'one printable line, not %r' % append)
+        raise exception.KernelCommandLineInvalid(append=append)
     started = time.monotonic()
     host = host or hosts.LocalHost()
     packages = debian.candidates(host, PACKAGES)
@@ -105,6 +104,6 @@ def _build(host, cache, key, packages, append):
 def _kernel_image(root):
     found = glob.glob(os.path.join(root, 'boot', 'vmlinuz-*'))
     if len(found) != 1:
-        raise exception.TenksError(
-            'expected one kernel in the kernel package, found %s' % found)
+        raise exception.NotOneKernel(where='in the kernel package',
+                                     found=found)
     return found[0]

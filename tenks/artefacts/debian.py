@@ -43,8 +43,8 @@ def parse_stanzas(text):
         if fields:
             missing = [name for name in _FIELDS[:3] if name not in fields]
             if missing:
-                raise exception.TenksError('apt-cache show: no %s in %r' % (
-                    ', '.join(missing), block[:80]))
+                raise exception.PackageStanzaIncomplete(
+                    missing=missing, stanza=block[:80])
             stanzas.append(fields)
     return stanzas
 
@@ -73,9 +73,7 @@ def candidates(host, names):
              for fields in parse_stanzas(result.stdout)}
     missing = [name for name in names if name not in found]
     if missing:
-        raise exception.TenksError(
-            'Debian package %s is not in apt\'s lists; run apt-get update '
-            'or check the name' % ', '.join(missing))
+        raise exception.PackagesUnknown(packages=missing)
     packages = []
     for name in names:
         image = kernel_image(found[name])
@@ -97,7 +95,6 @@ def unpack(host, packages, scratch):
     for package in packages:
         found = glob.glob(os.path.join(debs, '%s_*.deb' % package.name))
         if len(found) != 1:
-            raise exception.TenksError('apt-get download gave no single '
-                                       '.deb for %s' % package.name)
+            raise exception.PackageNotDownloaded(package=package.name)
         host.run(['dpkg-deb', '-x', found[0], root])
     return root

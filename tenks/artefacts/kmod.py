@@ -29,8 +29,7 @@ def parse_modules_dep(text):
             continue
         path, sep, rest = line.partition(':')
         if not sep:
-            raise exception.TenksError(
-                'modules.dep: line without a colon: %r' % line)
+            raise exception.ModulesDepLine(line=line)
         deps[path.strip()] = rest.split()
     return deps
 
@@ -48,8 +47,7 @@ def load_order(deps, names):
     for name in names:
         path = by_name.get(name.replace('-', '_'))
         if path is None:
-            raise exception.TenksError(
-                'kernel module %s is not in modules.dep' % name)
+            raise exception.ModuleUnknown(module=name)
         _visit(deps, path, order, ())
     return order
 
@@ -58,12 +56,10 @@ def _visit(deps, path, order, stack):
     if path in order:
         return
     if path in stack:
-        raise exception.TenksError('modules.dep: dependency loop through '
-                                   '%s' % module_name(path))
+        raise exception.ModulesDepLoop(module=module_name(path))
     for needed in deps.get(path, ()):
         if needed not in deps:
-            raise exception.TenksError(
-                'modules.dep: %s needs %s, which is not listed' % (
-                    module_name(path), needed))
+            raise exception.ModulesDepUnlisted(module=module_name(path),
+                                               needed=needed)
         _visit(deps, needed, order, stack + (path,))
     order.append(path)

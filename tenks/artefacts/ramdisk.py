@@ -33,7 +33,7 @@ _CPIO = ('cd "$0" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 '
 def render_init(template, module_paths):
     """/init with the modules to load, in order, filled in."""
     if '@MODULES@' not in template:
-        raise exception.TenksError('init script has no @MODULES@ slot')
+        raise exception.InitSlotMissing(slot='@MODULES@')
     return template.replace('@MODULES@', ' '.join(
         '/' + path for path in module_paths))
 
@@ -42,8 +42,8 @@ def kernel_release(root):
     """The one kernel release unpacked under root/lib/modules."""
     releases = os.listdir(os.path.join(root, 'lib', 'modules'))
     if len(releases) != 1:
-        raise exception.TenksError('expected one kernel under %s, found %s'
-                                   % (root, releases or 'none'))
+        raise exception.NotOneKernel(where='under %s' % root,
+                                     found=releases or 'none')
     return releases[0]
 
 

@@ -89,9 +89,9 @@ class Daemon:
                         self.pid_file, self.log_file)
         status = self._wait_for(text, START_TIMEOUT)
         if status is None:
-            raise exception.BMCError(
-                'tenks-ipmi emulator did not start serving; see %s on %s'
-                % (self.log_file, self.host.name))
+            raise exception.DaemonNotServing(
+                daemon='tenks-ipmi emulator', where='the BMCs of %s'
+                % self.conf_file, log=self.log_file, host=self.host.name)
         self._check(status)
 
     def configure(self, bmcs):
@@ -140,8 +140,9 @@ class Daemon:
         if status.get('error'):
             problems.insert(0, status['error'])
         if problems:
-            raise exception.BMCError('tenks-ipmi emulator on %s: %s' % (
-                self.host.name, '; '.join(problems)))
+            raise exception.DaemonReportsFailures(
+                daemon='tenks-ipmi emulator', host=self.host.name,
+                problems=problems)
 
     def stop(self):
         """Stop the emulator Tenks started, and forget its files."""

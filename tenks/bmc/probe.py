@@ -54,19 +54,14 @@ class IPMI:
             result = subprocess.run(argv, capture_output=True, text=True,
                                     env=self.env, timeout=TIMEOUT)
         except FileNotFoundError:
-            raise exception.BMCError('ipmitool is not installed '
-                                     '(tools/setup-host.sh installs it)')
+            raise exception.ToolMissing(tool='ipmitool')
         except subprocess.TimeoutExpired:
-            raise exception.BMCError('no answer in %d s' % TIMEOUT)
+            raise exception.BMCTimeout(timeout=TIMEOUT)
         if result.returncode:
             lines = (result.stderr or result.stdout).strip().splitlines()
-            line = lines[-1] if lines else 'no output'
-            if 'session' in line:
-                # ipmitool says the same whether nothing answered or the
-                # BMC refused the credentials.
-                line += ' (no BMC answering, or credentials refused)'
-            raise exception.BMCError('ipmitool %s failed: %s' % (
-                ' '.join(args), line))
+            raise exception.IPMIToolFailed(
+                request=' '.join(args),
+                line=lines[-1] if lines else 'no output')
         return result.stdout
 
     def power_state(self):
@@ -74,7 +69,7 @@ class IPMI:
         words = self._ipmitool('power', 'status').split()
         if words[-1:] in (['on'], ['off']):
             return words[-1]
-        raise exception.BMCError('unexpected answer %r' % ' '.join(words))
+        raise exception.UnexpectedAnswer(answer=' '.join(words))
 
     def set_power(self, on):
         self._ipmitool('power', 'on' if on else 'off')
@@ -103,19 +98,17 @@ class Redfish:
                                         context=self.context) as response:
                 return response.read()
         except urllib.error.HTTPError as err:
-            raise exception.BMCError('%s answered HTTP %d%s' % (
-                self.url + path, err.code,
-                ' (credentials refused)' if err.code == 401 else ''))
+            raise exception.RedfishHTTPError(url=self.url + path,
+                                             code=err.code)
         except (OSError, ssl.SSLError) as err:
-            raise exception.BMCError('%s: no answer: %s' % (
-                self.url + path, getattr(err, 'reason', err)))
+            raise exception.RedfishNoAnswer(
+                url=self.url + path, reason=getattr(err, 'reason', err))
 
     def power_state(self):
         try:
             state = json.loads(self._request())['PowerState']
         except (ValueError, KeyError, TypeError):
-            raise exception.BMCError('%s: no PowerState in the answer'
-                                     % self.url)
+            raise exception.RedfishNoPowerState(url=self.url)
         return 'on' if state == 'On' else 'off'
 
     def set_power(self, on):

@@ -80,9 +80,9 @@ class Daemon:
         if waits.until(self._serving, START_TIMEOUT, 0.1,
                        give_up=lambda: not self.pid()):
             return
-        raise exception.BMCError(
-            'vbmcd did not start serving on port %d; see %s on %s'
-            % (self.port, self.log_file, self.host.name))
+        raise exception.DaemonNotServing(
+            daemon='vbmcd', where='on port %d' % self.port,
+            log=self.log_file, host=self.host.name)
 
     def _serving(self):
         try:
@@ -106,15 +106,15 @@ class Daemon:
                            % self.host.local_port(self.port))
             socket.send_string(json.dumps(dict(arguments, command=command)))
             if not socket.poll(timeout_ms):
-                raise exception.BMCError(
-                    'vbmcd on %s port %d did not answer %r' % (
-                        self.host.name, self.port, command))
+                raise exception.DaemonSilent(
+                    daemon='vbmcd', host=self.host.name, port=self.port,
+                    request=command)
             reply = json.loads(socket.recv_string())
         finally:
             socket.close()
         if reply.get('rc'):
-            raise exception.BMCError('vbmcd %s failed: %s' % (
-                command, '; '.join(reply.get('msg') or ['no reason given'])))
+            raise exception.DaemonRefused(daemon='vbmcd', request=command,
+                                          reasons=reply.get('msg'))
         return reply
 
     def bmc_configs(self):

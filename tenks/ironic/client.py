@@ -36,7 +36,8 @@ LOG = logging.getLogger(__name__)
 # not every one of its database calls retries that itself.
 IDEMPOTENT = frozenset(['update_node', 'set_node_traits', 'update_port',
                         'set_node_maintenance', 'unset_node_maintenance',
-                        'delete_node', 'delete_port'])
+                        'delete_node', 'delete_port', 'delete_flavor',
+                        'create_flavor_extra_specs'])
 RETRY_DELAYS = (0.5, 1, 2, 4)
 # How often a node is looked at while Ironic moves it: openstacksdk's own
 # waits look every 2 s, and a move to manageable takes well under one on
@@ -59,7 +60,7 @@ def translated(function):
         except Exception as err:
             if not isinstance(err, _failures()):
                 raise
-            raise exception.IronicError('Ironic: %s' % _one_line(err))
+            raise exception.IronicCallFailed(reason=_one_line(err))
     return wrapper
 
 
@@ -83,7 +84,7 @@ def raise_failures(results):
     """
     failures = [error for error in results if error]
     if failures:
-        raise exception.IronicError('; '.join(failures))
+        raise exception.IronicFailures(failures=failures)
 
 
 def cloud_name(conf):
@@ -118,8 +119,8 @@ class Ironic:
             try:
                 self._conn = openstack.connect(cloud=self.cloud)
             except openstack.exceptions.ConfigException as err:
-                raise exception.IronicError(
-                    'Cannot use cloud %r: %s' % (self.cloud, _one_line(err)))
+                raise exception.CloudUnusable(cloud=self.cloud,
+                                              reason=_one_line(err))
         return self._conn
 
     @translated
@@ -151,8 +152,9 @@ class Ironic:
             return last[0] if done(last[0]) else None
         node = waits.until(node_done, self.timeout, POLL_INTERVAL)
         if node is None:
-            raise exception.IronicError('node %s stayed %s for %d s' % (
-                last[0].name, last[0].provision_state, self.timeout))
+            raise exception.NodeStuck(node=last[0].name,
+                                      state=last[0].provision_state,
+                                      timeout=self.timeout)
         return node
 
     def settled(self, node_id):
@@ -202,16 +204,21 @@ class Ironic:
             self._pool.shutdown()
 
     @translated
-    def write(self, method, *args, **kwargs):
-        """Call a baremetal proxy method that changes something."""
+    def write(self, method, *args, service='baremetal', **kwargs):
+        """Call a method that changes something, of service's proxy.
+
+        Every write to the cloud goes through here, counted, with its
+        errors translated and server errors retried where that is safe:
+        Ironic's, and the Nova flavors Tenks makes for its nodes.
+        """
         limit = (self._deleting if method in DELETES
                  else contextlib.nullcontext())
         with limit:
-            return self._write(method, *args, **kwargs)
+            return self._write(getattr(getattr(self.conn, service), method),
+                               method, *args, **kwargs)
 
-    def _write(self, method, *args, **kwargs):
+    def _write(self, call, method, *args, **kwargs):
         import openstack
-        call = getattr(self.conn.baremetal, method)
         delays = RETRY_DELAYS if method in IDEMPOTENT else ()
         for delay in delays:
             self.writes += 1

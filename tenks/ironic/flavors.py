@@ -19,6 +19,7 @@ records the flavors it made and removes only those.
 import re
 
 from tenks import contracts
+from tenks.ironic import client
 from tenks import plan
 from tenks import units
 
@@ -72,34 +73,40 @@ class Flavors(contracts.Kind):
         return {} if ctx.teardown else wanted(ctx.cluster)
 
     def observe(self, ctx, hypervisor, want):
-        made = ctx.state.get('flavors', [])
-        compute = ctx.ironic().conn.compute
-        have = {}
-        for flavor in compute.flavors():
-            if flavor.name in want or flavor.name in made:
-                have[flavor.name] = plan.Observed(flavor.name in made, {
-                    'id': flavor.id, 'ram': flavor.ram,
-                    'vcpus': flavor.vcpus, 'disk': flavor.disk,
-                    'extra_specs': compute.fetch_flavor_extra_specs(
-                        flavor).extra_specs})
-        return have
+        return _observed(ctx.ironic(), want, ctx.state.get('flavors', []))
 
     @staticmethod
     def compare(want, have):
         return ', '.join(key for key in sorted(want) if want[key] != have[key])
 
     def apply(self, ctx, hypervisor, actions):
-        compute = ctx.ironic().conn.compute
+        ironic = ctx.ironic()
         made = ctx.state.setdefault('flavors', [])
         for action in actions:
             if action.verb != plan.CREATE:
-                compute.delete_flavor(action.have['id'], ignore_missing=True)
+                ironic.write('delete_flavor', action.have['id'],
+                             ignore_missing=True, service='compute')
                 if action.name in made:
                     made.remove(action.name)
             if action.verb != plan.DELETE:
                 made.append(action.name)
-                flavor = compute.create_flavor(
-                    name=action.name, ram=action.want['ram'],
-                    vcpus=action.want['vcpus'], disk=action.want['disk'])
-                compute.create_flavor_extra_specs(
-                    flavor, action.want['extra_specs'])
+                flavor = ironic.write(
+                    'create_flavor', name=action.name,
+                    ram=action.want['ram'], vcpus=action.want['vcpus'],
+                    disk=action.want['disk'], service='compute')
+                ironic.write('create_flavor_extra_specs', flavor,
+                             action.want['extra_specs'], service='compute')
+
+
+@client.translated
+def _observed(ironic, want, made):
+    """The flavors wanted or made by Tenks, as Nova has them."""
+    compute = ironic.conn.compute
+    have = {}
+    for flavor in compute.flavors():
+        if flavor.name in want or flavor.name in made:
+            have[flavor.name] = plan.Observed(flavor.name in made, {
+                'id': flavor.id, 'ram': flavor.ram, 'vcpus': flavor.vcpus,
+                'disk': flavor.disk, 'extra_specs':
+                    compute.fetch_flavor_extra_specs(flavor).extra_specs})
+    return have

@@ -100,10 +100,8 @@ class Nodes(_Enrolment):
         if node['provision_state'] in DELETABLE + fields.SETTLING or \
                 node['is_maintenance'] or ctx.force:
             return
-        raise exception.IronicError(
-            'Ironic node %s is %s and Ironic will not delete it: undeploy '
-            'it first, or tear down with --force to put it in maintenance '
-            'and delete it.' % (node['name'], node['provision_state']))
+        raise exception.NodeNotDeletable(node=node['name'],
+                                         state=node['provision_state'])
 
     def apply(self, ctx, hypervisor, actions):
         ironic = ctx.ironic()

@@ -147,10 +147,10 @@ def _wait_for(ironic, node_id, move):
             node_id, lambda node: node.provision_state == reaches
             or not node.target_provision_state)
     except exception.IronicError as err:
-        raise exception.IronicError('%s: %s' % (move, err))
+        raise exception.MoveInterrupted(move=move, reason=err)
     if node.provision_state != reaches:
-        raise exception.IronicError('%s failed: %s' % (
-            move, node.last_error or 'node is %s' % node.provision_state))
+        raise exception.MoveFailed(move=move, reason=node.last_error or (
+            'node is %s' % node.provision_state))
 
 
 @client.translated
@@ -169,7 +169,5 @@ def _wait_for_placement(ironic, uuids):
             placement.resource_providers(uuid=uuid))])
         return not waiting
     if not waits.until(all_known, ironic.timeout, 5):
-        raise exception.IronicError(
-            'Placement has no resource provider for nodes %s after %d s; is '
-            'nova-compute (ironic driver) running?' % (
-                ', '.join(sorted(waiting)), ironic.timeout))
+        raise exception.PlacementMissing(nodes=sorted(waiting),
+                                         timeout=ironic.timeout)

@@ -13,11 +13,13 @@
 """Network changes of one hypervisor, sent as few commands as possible.
 
 Consecutive `ip` changes go through one `ip -batch`, consecutive Open
-vSwitch changes through one `ovs-vsctl` transaction; order is kept.
+vSwitch changes through one `ovs-vsctl` transaction, consecutive offload
+changes through one `xargs ethtool -K`; order is kept.
 """
 
 IP = 'ip'
 OVS = 'ovs'
+ETHTOOL = 'ethtool'
 
 
 class Batch:
@@ -31,6 +33,10 @@ class Batch:
 
     def ovs(self, *words):
         self._steps.append((OVS, words))
+
+    def ethtool(self, *words):
+        """An `ethtool -K` change: a device, then feature/state pairs."""
+        self._steps.append((ETHTOOL, words))
 
     def commands(self):
         """The argument lists (and stdin) flush() would run, in order."""
@@ -49,9 +55,12 @@ class Batch:
 
 
 def _command(tool, entries):
+    lines = ''.join(' '.join(words) + '\n' for words in entries)
     if tool == IP:
-        return ['ip', '-batch', '-'], ''.join(
-            ' '.join(words) + '\n' for words in entries)
+        return ['ip', '-batch', '-'], lines
+    if tool == ETHTOOL:
+        # ethtool changes one device per call; xargs makes it one command.
+        return ['xargs', '-L', '1', 'ethtool', '-K'], lines
     argv = ['ovs-vsctl', '--timeout=30']
     for words in entries:
         argv.append('--')

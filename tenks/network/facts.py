@@ -19,6 +19,8 @@ parsers are pure so they are tested on captured output.
 import dataclasses
 import json
 
+from tenks.network import offload
+
 ALIAS_PREFIX = 'tenks:'
 OVS_MARK = 'tenks-cluster'
 
@@ -52,13 +54,15 @@ class OVSPort:
 class NetworkFacts:
     """Links and OVS bridges of one hypervisor, with ownership helpers."""
 
-    def __init__(self, links, ovs_bridges, cluster_id):
+    def __init__(self, links, ovs_bridges, cluster_id, read_offloads=None):
         self.links = links
         self.ovs = ovs_bridges
         self.mark = cluster_id
         self.port_bridge = {port: bridge.name
                             for bridge in ovs_bridges.values()
                             for port in bridge.ports}
+        self._read_offloads = read_offloads
+        self._offloads = None
 
     def owns_link(self, name):
         link = self.links.get(name)
@@ -73,6 +77,24 @@ class NetworkFacts:
         if master and self.links.get(master, Link(master)).kind == 'bridge':
             return master
         return None
+
+    def tx_offload(self, name):
+        """Whether Tenks' veth end name offloads TX checksums, or None.
+
+        Read on first use, for all of the cluster's veths at once: only
+        hypervisors with a userspace datapath need it.
+        """
+        if self._offloads is None:
+            owned = sorted(link for link, facts in self.links.items()
+                           if facts.kind == 'veth' and self.owns_link(link))
+            self._offloads = self._read_offloads(owned) if (
+                owned and self._read_offloads) else {}
+        return self._offloads.get(name)
+
+    def userspace(self, bridge):
+        """Whether bridge is an OVS bridge on the userspace datapath."""
+        return bridge in self.ovs and self.ovs[bridge].datapath_type == \
+            'netdev'
 
     def device_kind(self, name):
         """openvswitch, linuxbridge, interface, or None if absent."""
@@ -89,7 +111,8 @@ def read(host, cluster_id):
     ovs = {}
     if host.succeeds(['ovs-vsctl', '--timeout=5', 'show']):
         ovs = parse_ovs(host.run(OVS_QUERY))
-    return NetworkFacts(links, ovs, cluster_id)
+    return NetworkFacts(links, ovs, cluster_id,
+                        lambda names: offload.read(host, names))
 
 
 OVS_QUERY = [

@@ -18,6 +18,7 @@ from tenks import naming
 from tenks.network import batch as batch_module
 from tenks.network import facts as net_facts
 from tenks.network import linuxbridge
+from tenks.network import offload
 from tenks.network import ovs
 from tenks import plan
 
@@ -79,6 +80,11 @@ class Physnets(contracts.Kind):
                     path='physnet_mappings.%s' % item['physnet'],
                     problem='device %r does not exist on %s' % (
                         item['source'], hypervisor.name))
+        for name in want:
+            hop = naming.hop(name)
+            if hop in facts.links and not facts.owns_link(hop):
+                raise exception.OwnershipError(kind='link', name=hop,
+                                               host=hypervisor.name)
         seen = {}
         names = set(want) | set(facts.ovs) | {
             name for name, link in facts.links.items()
@@ -88,21 +94,31 @@ class Physnets(contracts.Kind):
             if kind is None:
                 continue
             owned = backend(kind, ctx.cluster_id).owns(facts, name)
+            if naming.is_hop(name) and name not in want:
+                continue
             if owned or name in want:
+                item = want.get(name)
                 seen[name] = plan.Observed(owned, {
                     'type': kind,
-                    'uplink': self._uplinked(facts, name, want.get(name))})
+                    'uplink': self._uplinked(ctx, facts, name, item),
+                    'offloading': [
+                        end for end in _quiet_ends(ctx, facts, name, item)
+                        if facts.tx_offload(end) is not False]})
         return seen
 
     @staticmethod
-    def _uplinked(facts, name, item):
+    def _uplinked(ctx, facts, name, item):
         if item is None:
             return None
         source = item['source']
-        if facts.device_kind(source) == 'interface':
-            return facts.bridge_of(source) == name
         up = naming.uplink(name, naming.BRIDGE_SIDE)
         phy = naming.uplink(name, naming.NODE_SIDE)
+        if facts.device_kind(source) == 'interface':
+            if not _bridges(ctx).userspace:
+                return facts.bridge_of(source) == name
+            source = naming.hop(name)
+            if facts.bridge_of(item['source']) != source:
+                return False
         return facts.bridge_of(up) == name and facts.bridge_of(phy) == source
 
     @staticmethod
@@ -111,6 +127,9 @@ class Physnets(contracts.Kind):
             return 'is %s, wanted %s' % (have['type'], want['type'])
         if not have['uplink']:
             return 'not plugged to %s' % want['source']
+        if have['offloading']:
+            return '%s offload(s) TX checksums into a userspace datapath' % (
+                ', '.join(have['offloading']))
         return None
 
     def apply(self, ctx, hypervisor, actions):
@@ -139,6 +158,8 @@ class Physnets(contracts.Kind):
             batch.ovs('--if-exists', 'del-port', facts.port_bridge[phy], phy)
         if facts.owns_link(up) and facts.links[up].kind == 'veth':
             batch.ip('link', 'del', 'dev', up)
+        if facts.owns_link(naming.hop(name)):
+            batch.ip('link', 'del', 'dev', naming.hop(name))
         _bridges(ctx, kind).delete_bridge(batch, name)
 
     def _create(self, ctx, batch, facts, name, item):
@@ -149,7 +170,7 @@ class Physnets(contracts.Kind):
         source = item['source']
         source_kind = facts.device_kind(source)
         ours = _bridges(ctx)
-        if source_kind == 'interface':
+        if source_kind == 'interface' and not ours.userspace:
             batch.ip('link', 'set', 'dev', source, 'up')
             ours.add_port(batch, name, source)
             return
@@ -162,7 +183,53 @@ class Physnets(contracts.Kind):
         if up not in facts.links:
             _add_veth(batch, ctx.cluster_id, up, phy)
         ours.add_port(batch, name, up)
-        _bridges(ctx, source_kind).add_port(batch, source, phy)
+        if source_kind == 'interface':
+            self._plug_hop(ctx, batch, facts, name, source, phy)
+        else:
+            _bridges(ctx, source_kind).add_port(batch, source, phy)
+        for end in _quiet_ends(ctx, facts, name, item):
+            offload.turn_off(batch, end)
+
+    @staticmethod
+    def _plug_hop(ctx, batch, facts, name, source, phy):
+        """Source interface and veth end phy on a Tenks kernel bridge.
+
+        The interface's peer (a user's server, say) is not Tenks' to
+        change, so its packets cross a kernel bridge and leave it through
+        phy, whose offloads are off, before the userspace datapath reads
+        them.
+        """
+        hop = naming.hop(name)
+        kernel = _bridges(ctx, 'linuxbridge')
+        if facts.bridge_of(source) == name:
+            _bridges(ctx).remove_port(batch, name, source)
+        if hop not in facts.links:
+            kernel.create_bridge(batch, hop)
+        batch.ip('link', 'set', 'dev', source, 'up')
+        kernel.add_port(batch, hop, source)
+        kernel.add_port(batch, hop, phy)
+
+
+def _quiet_ends(ctx, facts, name, item):
+    """Tenks' veth ends of a physnet whose peer a userspace datapath reads.
+
+    The end towards our bridge when ours is a userspace one; the end
+    towards the source when that is a userspace Open vSwitch bridge.
+    Patch ports between two OVS bridges never leave the datapath.
+    """
+    if item is None:
+        return []
+    ours = _bridges(ctx)
+    kind = facts.device_kind(item['source'])
+    if kind == ours.type == 'openvswitch' or (
+            kind == 'interface' and not ours.userspace):
+        return []
+    ends = []
+    if ours.userspace:
+        ends.append(naming.uplink(name, naming.NODE_SIDE))
+    if facts.userspace(item['source']):
+        ends.append(naming.uplink(name, naming.BRIDGE_SIDE))
+    return ends
 
 
 class Veths(contracts.Kind):
@@ -171,8 +238,11 @@ class Veths(contracts.Kind):
     name = 'veth'
 
     def want(self, ctx, hypervisor):
+        # The node's end carries what its guest sends into our bridge.
+        offloads = False if _bridges(ctx).userspace else None
         return {nic['veth_bridge']: {'peer': nic['veth_node'],
-                                     'bridge': nic['bridge']}
+                                     'bridge': nic['bridge'],
+                                     'tx_offload': offloads}
                 for node in ctx.present_nodes(hypervisor)
                 for nic in node['nics']}
 
@@ -183,8 +253,11 @@ class Veths(contracts.Kind):
             owned = facts.owns_link(name)
             if name in want or (owned and link.kind == 'veth'
                                 and naming.is_veth_bridge_end(name)):
+                wanted = want.get(name, {}).get('tx_offload')
                 seen[name] = plan.Observed(owned, {
-                    'peer': link.peer, 'bridge': facts.bridge_of(name)})
+                    'peer': link.peer, 'bridge': facts.bridge_of(name),
+                    'tx_offload': wanted if wanted is None else
+                    facts.tx_offload(link.peer)})
         for item in want.values():
             peer = facts.links.get(item['peer'])
             if peer and not facts.owns_link(item['peer']):
@@ -198,17 +271,22 @@ class Veths(contracts.Kind):
             return 'peer is %s' % have['peer']
         if want['bridge'] != have['bridge']:
             return 'on %s, wanted on %s' % (have['bridge'], want['bridge'])
+        if want['tx_offload'] is False and have['tx_offload'] is not False:
+            return '%s offloads TX checksums into a userspace datapath' % (
+                want['peer'])
         return None
 
     def apply(self, ctx, hypervisor, actions):
-        # Three passes, so that the batch sends one command per pass
-        # whatever the number of veths: unplug, replace links, plug.
+        # Four passes, so that the batch sends one command per pass
+        # whatever the number of veths: unplug, replace links, plug,
+        # offloads off.
         facts = _facts(ctx, hypervisor)
         batch = _batch(ctx, hypervisor)
-        for action in actions:
+        rewired = [action for action in actions if _rewired(action)]
+        for action in rewired:
             if action.verb != plan.CREATE:
                 self._unplug(ctx, batch, facts, action.name, action.have)
-        for action in actions:
+        for action in rewired:
             replaced = (action.verb == plan.UPDATE
                         and action.want['peer'] != action.have['peer'])
             if action.verb == plan.DELETE or replaced:
@@ -216,10 +294,14 @@ class Veths(contracts.Kind):
             if action.verb == plan.CREATE or replaced:
                 _add_veth(batch, ctx.cluster_id, action.name,
                           action.want['peer'])
-        for action in actions:
+        for action in rewired:
             if action.verb != plan.DELETE:
                 _bridges(ctx).add_port(batch, action.want['bridge'],
                                        action.name)
+        for action in actions:
+            if action.verb != plan.DELETE and \
+                    action.want['tx_offload'] is False:
+                offload.turn_off(batch, action.want['peer'])
         batch.flush()
 
     @staticmethod
@@ -228,3 +310,9 @@ class Veths(contracts.Kind):
         if bridge:
             _bridges(ctx, facts.device_kind(bridge)).remove_port(
                 batch, bridge, name)
+
+
+def _rewired(action):
+    """Whether the pair must be made or moved, not only have offloads set."""
+    return action.verb != plan.UPDATE or any(
+        action.want[key] != action.have[key] for key in ('peer', 'bridge'))

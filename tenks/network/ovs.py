@@ -24,6 +24,9 @@ class OVSBridges:
     def __init__(self, cluster_id, datapath_type):
         self.mark = cluster_id
         self.datapath_type = datapath_type
+        # The kernel datapath keeps a packet's checksum state as it
+        # forwards; the userspace one loses it (tenks.network.offload).
+        self.userspace = datapath_type == 'netdev'
 
     def create_bridge(self, batch, name):
         batch.ovs('--may-exist', 'add-br', name)

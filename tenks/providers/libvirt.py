@@ -16,6 +16,7 @@ What a hypervisor's libvirt says of itself (capacity, pools) and how it
 is reached are in tenks.providers.libvirt_facts.
 """
 
+import contextlib
 import dataclasses
 import os
 import xml.etree.ElementTree as ET
@@ -180,8 +181,13 @@ def _engine(ctx, hypervisor):
     return ctx.facts.cached(('engine', hypervisor.name), lambda: (
         engine_detect.detect(
             ctx.cluster.libvirt.engine, ctx.hypervisors.host(hypervisor),
-            os.path.join(ctx.hypervisors.state_dir,
-                         'kvm-probe-%s' % hypervisor.name))), keep=True)
+            _probe_cache(ctx, hypervisor))), keep=True)
+
+
+def _probe_cache(ctx, hypervisor):
+    """Where the answer of the KVM probe on hypervisor is kept."""
+    return os.path.join(ctx.hypervisors.state_dir,
+                        'kvm-probe-%s' % hypervisor.name)
 
 
 class Volumes(contracts.Kind):
@@ -373,14 +379,21 @@ class LibvirtProvider(contracts.Provider):
         try:
             conn = self.connect(hypervisor.libvirt_uri)
         except exception.ProviderError as err:
-            raise exception.ProviderError('Hypervisor %s is out of reach: '
-                                          '%s' % (hypervisor.name, err))
+            raise exception.HypervisorUnreachable(
+                hypervisor=hypervisor.name, reason=err)
         try:
             return libvirt_facts.capacity_facts(
                 conn, cluster.libvirt.pool_name, cluster.libvirt.pool_path,
                 hypervisor.is_local)
         finally:
             conn.close()
+
+    def forget(self, ctx):
+        # The KVM probe's answers: another cluster in the same directory
+        # only probes again (a few seconds).
+        for hypervisor in ctx.cluster.hypervisors:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(_probe_cache(ctx, hypervisor))
 
     @staticmethod
     def machine(conn, name):
@@ -389,7 +402,8 @@ class LibvirtProvider(contracts.Provider):
         except libvirt.libvirtError as err:
             if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
                 return None
-            raise exception.ProviderError('libvirt: %s' % err)
+            raise exception.LibvirtFailed(
+                doing='lookup of domain %s' % name, reason=err)
 
     @staticmethod
     @libvirt_facts.translated

@@ -29,14 +29,33 @@ def _quiet(unused_ctx, unused_error):
 
 
 def translated(function):
-    """Turn libvirt errors into ProviderErrors naming what was done."""
+    """Turn libvirt errors into ProviderErrors naming what was done, where.
+
+    A kind's methods take (kind, ctx, hypervisor, ...), a Machine's its
+    domain: the error names the kind or domain, the operation and the
+    hypervisor, so that a failure in a run over many says which.
+    """
     @functools.wraps(function)
     def wrapper(*args):
         try:
             return function(*args)
         except libvirt.libvirtError as err:
-            raise exception.ProviderError('libvirt: %s' % err)
+            raise exception.LibvirtFailed(
+                doing=_doing(function.__name__, args), reason=err)
     return wrapper
+
+
+def _doing(operation, args):
+    owner = args[0] if args else None
+    if hasattr(owner, 'domain'):
+        try:
+            return '%s of domain %s' % (operation, owner.domain.name())
+        except libvirt.libvirtError:
+            return '%s of a domain' % operation
+    kind = getattr(owner, 'name', None)
+    if kind and len(args) > 2 and hasattr(args[2], 'name'):
+        return '%s %s on %s' % (kind, operation, args[2].name)
+    return ''
 
 
 def connect(uri):
@@ -44,9 +63,7 @@ def connect(uri):
     try:
         return libvirt.open(uri)
     except libvirt.libvirtError as err:
-        raise exception.ProviderError(
-            'Cannot connect to libvirt at %s: %s. Is libvirtd running '
-            '(tools/setup-host.sh starts it)?' % (uri, err))
+        raise exception.LibvirtUnreachable(uri=uri, reason=err)
 
 
 @translated

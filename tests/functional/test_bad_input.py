@@ -64,6 +64,15 @@ class TestBadInput(base.TenksTestCase):
             (self.bridge_prefix, self.source_prefix, self.node_prefix,
              self.pool))
 
+    def _their_link(self, link):
+        """Another test's link, or one stacked on another test's.
+
+        libvirt names the macvtap of a running node macvtapN, over the
+        node's veth end, which bears its test's names.
+        """
+        return self._theirs(link['ifname']) or self._theirs(
+            link.get('link') or '')
+
     def snapshot(self):
         """What a deploy could have changed on the host."""
         def names(argv):
@@ -74,7 +83,7 @@ class TestBadInput(base.TenksTestCase):
             'domains': names(['virsh', 'list', '--all', '--name']),
             'pools': names(['virsh', 'pool-list', '--all', '--name']),
             'links': sorted(link['ifname'] for link in links
-                            if not self._theirs(link['ifname'])),
+                            if not self._their_link(link)),
             'ovs': self._ovs_show(),
             'files': self._files(),
             'daemons': self.daemon_pids(),

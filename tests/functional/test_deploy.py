@@ -118,6 +118,10 @@ class DeployTestCase(base.TenksTestCase):
         self.tenks('teardown', path)
         self.assertEqual([], self.leftovers())
         self.assertFalse(base.os.path.exists(self.state_file))
+        # No file at all: not the KVM probe's answer, not a BMC's.
+        state_dir = base.os.path.dirname(self.state_file)
+        if base.os.path.isdir(state_dir):
+            self.assertEqual([], base.os.listdir(state_dir))
 
     def assert_idempotent(self, path):
         plan = json.loads(self.tenks('plan', path, '-f', 'json').stdout)

@@ -23,6 +23,7 @@ import urllib.request
 from testtools import content
 
 from tests.functional import base
+from tests.functional import servers
 from tests.functional import test_ironic
 
 TEMPEST = os.path.join(os.path.dirname(sys.executable), 'tempest')
@@ -51,6 +52,8 @@ class TestTempestPlugin(test_ironic.IronicTestCase):
 
         cluster = {'config_file': self.conf_file, 'cluster_file': path,
                    'cloud': self.ironic.cloud_name}
+        # The pxe check waits for a DHCP reply: a server on physnet1.
+        servers.Server(self, 'linuxbridge', self.source_prefix + 'lb')
         result = self.tempest_run(workspace, 'probes', power_cycle='true',
                                   pxe='true', **cluster)
         self.assertEqual(0, result.returncode, result.stdout)

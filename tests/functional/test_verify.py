@@ -24,6 +24,7 @@ import time
 import xml.etree.ElementTree as ET
 
 from tests.functional import base
+from tests.functional import servers
 from tests.functional import test_ironic
 
 CHECKS = ('domain', 'wiring', 'bmc', 'ironic-node', 'ironic-ports')
@@ -90,10 +91,12 @@ class TestVerify(test_ironic.IronicTestCase):
         self.assertEqual('running', self.domstate(running))
         base.run(['virsh', 'destroy', running])
         node = self.state()['nodes'][names[2]]
+        # A DHCP server on physnet1's bridge, for the reply pxe waits for.
+        servers.Server(self, 'openvswitch', self.source_prefix + 'ov')
         results = self.assert_passes(path, [names[2]], '--pxe', '--node',
                                      names[2], checks=CHECKS + ('pxe',))
-        self.assertIn('DHCP DISCOVER from %s on %s' % (
-            node['nics'][0]['mac'], node['nics'][0]['bridge']),
+        self.assertIn('to %s reached veth %s (physnet1) intact' % (
+            node['nics'][0]['mac'], node['nics'][0]['veth_node']),
             results[(names[2], 'pxe')][1])
         self.assertEqual(['shut off'] * 3,
                          [self.domstate(name) for name in names])

@@ -21,6 +21,7 @@ from tenks import checks
 from tenks import exception
 from tenks import hypervisors
 from tenks.ironic import fields
+from tenks.network import dhcp
 from tenks.network import facts as net_facts
 from tenks import state
 from tenks import verify
@@ -255,6 +256,40 @@ class TestIronicPorts(testtools.TestCase):
         ports[MAC1]['is_pxe_enabled'] = False
         self.assertIsNone(checks.pxe_nic(NODE, ports))
         self.assertEqual(MAC0, checks.pxe_nic(NODE, {})['mac'])
+
+    def exchange(self, discovers=0, replies=()):
+        return dhcp.Exchange(discovers, [
+            dhcp.Message(MAC0, kind, True, intact)
+            for kind, intact in replies], 1.0 if discovers else None)
+
+    def test_pxe_answered(self):
+        result = checks.pxe(NODE, NODE['nics'][0], self.exchange(
+            2, [(dhcp.DHCPOFFER, False), (dhcp.DHCPOFFER, True)]), 7.4)
+        self.assertEqual(checks.Result(
+            'tk0', 'pxe', checks.PASSED, 'DHCP OFFER to %s reached veth '
+            'tk0-0n (physnet1) intact 7 s after power on' % MAC0), result)
+
+    def test_pxe_no_discover(self):
+        result = checks.pxe(NODE, NODE['nics'][0], self.exchange(), 120)
+        self.assertEqual(('tk0', checks.FAILED), result[:3:2])
+        self.assertEqual('no DHCP DISCOVER from %s on veth tk0-0n '
+                         '(physnet1) in 120 s after power on' % MAC0,
+                         result.detail)
+
+    def test_pxe_damaged(self):
+        result = checks.pxe(NODE, NODE['nics'][0], self.exchange(
+            3, [(dhcp.DHCPOFFER, False)] * 3), 40)
+        self.assertFalse(result.ok)
+        self.assertEqual('3 DHCP replies to %s reached veth tk0-0n '
+                         '(physnet1) damaged (bad IP or UDP checksum), so '
+                         'the node drops them' % MAC0, result.detail)
+
+    def test_pxe_no_server(self):
+        result = checks.pxe(NODE, NODE['nics'][0], self.exchange(4), 40)
+        self.assertFalse(result.ok)
+        self.assertEqual('no DHCP server answered on physnet physnet1: 4 '
+                         'DISCOVER(s) from %s got no reply on veth tk0-0n '
+                         '(physnet1)' % MAC0, result.detail)
 
 
 class TestReport(testtools.TestCase):

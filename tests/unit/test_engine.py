@@ -16,6 +16,8 @@ import fixtures
 import testtools
 
 from tenks.providers import engine
+from tenks.providers import libvirt as libvirt_provider
+from tests.unit import fakes
 
 
 class TestProbeImage(testtools.TestCase):
@@ -61,3 +63,21 @@ class TestDetect(testtools.TestCase):
         state_dir = self.useFixture(fixtures.TempDir()).path
         engine.detect('kvm', None, os.path.join(state_dir, 'kvm-probe'))
         self.assertEqual([], os.listdir(state_dir))
+
+
+class TestForgetProbe(testtools.TestCase):
+    """A teardown leaves no probe answer behind, and only its own go."""
+
+    def test_forget_removes_the_cluster_hypervisors_answers(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        data = fakes.cluster_data(
+            state_file_path=os.path.join(directory, 'state.json'))
+        cluster, state = fakes.scheduled(data)
+        ctx = fakes.FakeContext(cluster, state)
+        for name in ('kvm-probe-localhost', 'kvm-probe-elsewhere'):
+            with open(os.path.join(directory, name), 'w') as stream:
+                stream.write('boot qemu\n')
+        libvirt_provider.LibvirtProvider().forget(ctx)
+        self.assertEqual(['kvm-probe-elsewhere'], os.listdir(directory))
+        # Nothing there to forget is no error.
+        libvirt_provider.LibvirtProvider().forget(ctx)

@@ -79,7 +79,8 @@ class TestFromState(testtools.TestCase):
 
         def connect():
             calls.append(1)
-            raise exception.ProviderError('no libvirtd')
+            raise exception.LibvirtUnreachable(uri='qemu:///system',
+                                               reason='no libvirtd')
 
         built = self.hypervisors({'hv0': {'libvirt_uri': 'qemu:///system'}},
                                  connect)

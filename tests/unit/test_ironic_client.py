@@ -63,6 +63,20 @@ class WriteRetryTest(testtools.TestCase):
                           'create_node', name='x')
         self.assertEqual(1, self.baremetal.create_node.call_count)
 
+    def test_flavor_writes_go_to_compute_counted_and_translated(self):
+        compute = self.ironic._conn.compute
+        compute.delete_flavor.side_effect = [_http_error(500), None]
+        compute.create_flavor.side_effect = _http_error(500)
+        self.ironic.write('delete_flavor', 'f1', ignore_missing=True,
+                          service='compute')
+        self.assertEqual(2, compute.delete_flavor.call_count)
+        err = self.assertRaises(exception.IronicError, self.ironic.write,
+                                'create_flavor', name='rc', service='compute')
+        self.assertIn('database is locked', str(err))
+        self.assertEqual(1, compute.create_flavor.call_count)
+        self.assertEqual(3, self.ironic.writes)
+        self.baremetal.assert_not_called()
+
 
 class WriteLimitTest(testtools.TestCase):
 

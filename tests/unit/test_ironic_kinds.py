@@ -14,6 +14,7 @@ import testtools
 
 from tenks import exception
 from tenks.ironic import fields
+from tenks.ironic import flavors
 from tenks.ironic import kinds
 from tenks import naming
 from tenks import plan
@@ -98,7 +99,7 @@ class TestPortsApply(testtools.TestCase):
     def test_one_failed_port_does_not_stop_the_others(self):
         def refuse(method, written):
             if written['address'] == 'm0':
-                raise exception.IronicError('Ironic: MAC in use')
+                raise exception.IronicCallFailed(reason='MAC in use')
 
         ironic = fakes.FakeIronic(refuse=refuse)
         err = self.assertRaises(exception.IronicError, self.apply, ironic,
@@ -106,3 +107,27 @@ class TestPortsApply(testtools.TestCase):
         self.assertEqual('port m0 of tk0: Ironic: MAC in use', str(err))
         self.assertEqual(['m1'], [written['address']
                                   for _, _, written in ironic.writes])
+
+
+class TestFlavorWrites(testtools.TestCase):
+    """Flavors are written like Ironic's records: counted, translated."""
+
+    def test_create_and_replace_through_the_client(self):
+        ironic = fakes.FakeIronic()
+        ctx = fakes.make_context(ironic=ironic)
+        want = {'ram': 256, 'vcpus': 1, 'disk': 1,
+                'extra_specs': {'resources:CUSTOM_RC': '1'}}
+        hypervisor = ctx.cluster.hypervisors[0]
+        flavors.Flavors().apply(ctx, hypervisor, [
+            plan.Action('nova-flavor', plan.CREATE, 'rc', hypervisor.name,
+                        want=want),
+            plan.Action('nova-flavor', plan.UPDATE, 'old', hypervisor.name,
+                        want=want, have={'id': 'f-old'})])
+        self.assertEqual(
+            [('create_flavor', 'compute'), ('create_flavor_extra_specs',
+                                            'compute'),
+             ('delete_flavor', 'compute'), ('create_flavor', 'compute'),
+             ('create_flavor_extra_specs', 'compute')],
+            [(method, fields['service'])
+             for method, _, fields in ironic.writes])
+        self.assertEqual(['rc', 'old'], ctx.state['flavors'])

@@ -1,0 +1,197 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""A user's provisioning server, in a network namespace a test makes.
+
+dnsmasq answers DHCP and TFTP and a Python HTTP server serves HTTP, each
+a file of random bytes, at 203.0.113.1 in the namespace, reached through
+the kind of
+physnet source device asked for. Everything is the test's own and goes
+when the test ends, whatever happens.
+"""
+
+import hashlib
+import os
+import subprocess
+import time
+
+from tests.functional import base
+
+ADDRESS = '203.0.113.1'
+CLIENT_ADDRESS = '203.0.113.2'
+HTTP_PORT = 8080
+# What a node fetches: a ramdisk of tens of MB over HTTP (TCP), a boot
+# loader of about a MB over TFTP (UDP).
+FILES = {'http': ('big', 30 * 1024 * 1024), 'tftp': ('small', 1024 * 1024)}
+
+
+class Server:
+    """dnsmasq and an HTTP server behind a source device of kind.
+
+    kind: interface (a veth whose peer is in the namespace: the source
+    device is the host's end), linuxbridge (that veth on a Linux bridge
+    the test made) or openvswitch (an internal port of an Open vSwitch
+    netdev bridge the test made, moved into the namespace: how a local
+    stack joins a userspace bridge; a veth there would hand the bridge
+    partial checksums, which no bridge downstream can repair).
+    """
+
+    def __init__(self, test, kind, bridge=None):
+        """bridge: an existing bridge of the test's to join, of kind."""
+        self.test = test
+        self.prefix = test.source_prefix + 'sv'
+        self.netns = self.prefix + '-' + test.node_prefix.rstrip('-')
+        self.dir = os.path.join(test.workdir, 'server')
+        os.makedirs(self.dir)
+        self._namespace(self.netns)
+        inside = self.prefix + 'i'
+        if kind == 'openvswitch':
+            self.source = bridge or self.prefix + 'ov'
+            if not bridge:
+                test.ovs_bridge(self.source)
+            base.run(['ovs-vsctl', 'add-port', self.source, inside, '--',
+                      'set', 'Interface', inside, 'type=internal'])
+            base.run(['ip', 'link', 'set', self.source, 'up'])
+        else:
+            self.source = self._veth(self.prefix + 'h', inside)
+            if kind == 'linuxbridge':
+                if not bridge:
+                    bridge = self.prefix + 'lb'
+                    test.linux_bridge(bridge)
+                base.run(['ip', 'link', 'set', self.source, 'master',
+                          bridge])
+                self.source = bridge
+        base.run(['ip', 'link', 'set', inside, 'netns', self.netns])
+        self.ns(['ip', 'addr', 'add', ADDRESS + '/24', 'dev', inside])
+        self.ns(['ip', 'link', 'set', inside, 'up'])
+        self.ns(['ip', 'link', 'set', 'lo', 'up'])
+        self.interface = inside
+        self.root = os.path.join(self.dir, 'www')
+        self.digests = self._files()
+        self._spawn(['python3', '-m', 'http.server', '-b', ADDRESS,
+                     '-d', self.root, str(HTTP_PORT)], 'http.log')
+        self.dnsmasq = None
+        self.start_dhcp()
+
+    def ns(self, argv, netns=None, **kwargs):
+        return base.run(['ip', 'netns', 'exec', netns or self.netns] + argv,
+                        **kwargs)
+
+    def _namespace(self, name):
+        base.run(['ip', 'netns', 'add', name])
+        self.test.addCleanup(base.run, ['ip', 'netns', 'del', name],
+                             check=False)
+
+    def _veth(self, host_end, other_end):
+        base.run(['ip', 'link', 'add', host_end, 'type', 'veth', 'peer',
+                  'name', other_end])
+        self.test.addCleanup(base.run, ['ip', 'link', 'del', host_end],
+                             check=False)
+        base.run(['ip', 'link', 'set', host_end, 'up'])
+        return host_end
+
+    def _spawn(self, argv, log):
+        process = subprocess.Popen(
+            ['ip', 'netns', 'exec', self.netns] + argv,
+            stdout=open(os.path.join(self.dir, log), 'ab'),
+            stderr=subprocess.STDOUT)
+        self.test.addCleanup(_stop, process)
+        return process
+
+    def _files(self):
+        """{protocol: SHA-256} of the files served, once written."""
+        os.makedirs(self.root)
+        digests = {}
+        for protocol, (name, size) in FILES.items():
+            data = os.urandom(size)
+            with open(os.path.join(self.root, name), 'wb') as stream:
+                stream.write(data)
+            digests[protocol] = hashlib.sha256(data).hexdigest()
+        return digests
+
+    def start_dhcp(self):
+        """dnsmasq on the namespace's interface only: DHCP and TFTP."""
+        self.dnsmasq = self._spawn([
+            'dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--port=0',
+            '--interface=' + self.interface, '--bind-interfaces',
+            '--enable-tftp', '--tftp-root=' + self.root,
+            '--dhcp-range=203.0.113.100,203.0.113.150,255.255.255.0,10m',
+            '--dhcp-leasefile=' + os.path.join(self.dir, 'leases'),
+            '--log-dhcp'], 'dnsmasq.log')
+
+    def stop_dhcp(self):
+        _stop(self.dnsmasq)
+
+    def log(self):
+        with open(os.path.join(self.dir, 'dnsmasq.log'),
+                  errors='replace') as stream:
+            return stream.read()
+
+    def wait_for_ack(self, mac, timeout=180):
+        """dnsmasq's log line acknowledging mac, once it has one."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            acks = [line for line in self.log().splitlines()
+                    if 'DHCPACK' in line and mac in line]
+            if acks:
+                return acks[0]
+            time.sleep(0.5)
+        self.test.fail('dnsmasq acknowledged no lease for %s in %d s:\n%s'
+                       % (mac, timeout, self.log()[-3000:]))
+
+    def download_from(self, veth_node):
+        """{protocol: SHA-256} of the files fetched through a veth end.
+
+        The client is a namespace on a macvlan in passthru mode on the
+        node's veth end: a node's NIC is a macvtap in passthru mode on
+        that end, and macvtap is macvlan with a tap for QEMU, so the
+        client's frames take the node's path through the veth and the
+        bridge, checksums left to the device as a guest's virtio NIC
+        leaves them. Only while the node is off: passthru takes one.
+        """
+        netns = self.netns + 'c'
+        self._namespace(netns)
+        device = self.prefix + 'c'
+        base.run(['ip', 'link', 'add', 'link', veth_node, 'name', device,
+                  'type', 'macvlan', 'mode', 'passthru'])
+        base.run(['ip', 'link', 'set', device, 'netns', netns])
+        self.ns(['ip', 'addr', 'add', CLIENT_ADDRESS + '/24', 'dev',
+                 device], netns)
+        self.ns(['ip', 'link', 'set', device, 'up'], netns)
+        urls = {'http': 'http://%s:%d/%s' % (ADDRESS, HTTP_PORT,
+                                             FILES['http'][0]),
+                'tftp': 'tftp://%s/%s' % (ADDRESS, FILES['tftp'][0])}
+        digests = {protocol: self._fetch(netns, url)
+                   for protocol, url in urls.items()}
+        # Passthru takes the end for one: the node's macvtap needs it back.
+        self.ns(['ip', 'link', 'del', device], netns)
+        return digests
+
+    def _fetch(self, netns, url):
+        path = os.path.join(self.dir, 'downloaded')
+        self.ns(['curl', '-sS', '--retry', '5', '--retry-connrefused',
+                 '--retry-delay', '1', '--connect-timeout', '5', '-m', '60',
+                 '--tftp-blksize', '1428', '-o', path, url], netns)
+        with open(path, 'rb') as stream:
+            digest = hashlib.sha256(stream.read()).hexdigest()
+        os.unlink(path)
+        return digest
+
+
+def _stop(process):
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

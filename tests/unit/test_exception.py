@@ -1,0 +1,235 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import inspect
+
+import testtools
+
+from tenks import exception as exc
+
+# Every error class with a message of its own: its family (what callers
+# catch), the fields a raise site passes, and the message they make.
+CASES = [
+    (exc.ConfigError, exc.TenksError,
+     dict(source='c.yaml', path='specs', problem='not a list'),
+     'c.yaml: specs: not a list'),
+    (exc.IronicNotConfigured, exc.ConfigError, dict(source='c.yaml'),
+     'c.yaml: specs: nodes with ironic_config need an Ironic: set OS_CLOUD '
+     'or [ironic] cloud in tenks.conf (for a throwaway one, see '
+     'tools/standalone_ironic.py)'),
+    (exc.PhysnetsUnmapped, exc.ScheduleError,
+     dict(source='c.yaml', node_type='small', physnets=['p1', 'p2']),
+     "c.yaml: specs: node type 'small' uses physical network(s) p1, p2, "
+     "which physnet_mappings does not map on any hypervisor."),
+    (exc.PhysnetsUnmappedOnHypervisor, exc.ScheduleError,
+     dict(source='c.yaml', node='tk0', spec='s/tk/1', hypervisor='hv1',
+          physnets=['p1']),
+     'c.yaml: node tk0 of spec s/tk/1 stays on hypervisor hv1, where '
+     'physnet_mappings does not map p1.'),
+    (exc.HypervisorRemoved, exc.ScheduleError,
+     dict(source='c.yaml', node='tk0', hypervisor='hv1'),
+     'c.yaml: node tk0 is on hypervisor hv1, which is no longer in the '
+     'cluster; remove the node first.'),
+    (exc.IPMIPortsTaken, exc.ScheduleError,
+     dict(source='c.yaml', spec='s/tk/1', start=6230, end=6231),
+     'c.yaml: no free IPMI port left for a node of spec s/tk/1: ports '
+     '6230-6231 are all taken; widen ipmi_port_range_start/end.'),
+    (exc.NoHypervisorFits, exc.ScheduleError,
+     dict(source='c.yaml', spec='s/tk/1', node_type='small',
+          needs='1 vCPU', reasons=['hv0 is full', 'hv1 is full']),
+     "c.yaml: no hypervisor can take a new node of spec s/tk/1: node type "
+     "'small' needs 1 vCPU; hv0 is full; hv1 is full."),
+    (exc.NoFreeLinkName, exc.ScheduleError, dict(node='tk0'),
+     'No free link name for node tk0'),
+    (exc.StateUnreadable, exc.StateError,
+     dict(path='/s.json', reason='denied'),
+     'Cannot read state file /s.json: denied'),
+    (exc.StateNotTenks, exc.StateError, dict(path='/s.json'),
+     'State file /s.json does not hold a Tenks state (a JSON object).'),
+    (exc.StateSchemaMismatch, exc.StateError,
+     dict(path='/s.json', version=None, expected=1),
+     'State file /s.json has schema version None; this Tenks reads '
+     'version 1.'),
+    (exc.StateHasNoNodes, exc.StateError, dict(path='/s.json'),
+     'State file /s.json records no nodes: nothing to verify.'),
+    (exc.StateHasNoSuchNode, exc.StateError,
+     dict(path='/s.json', nodes=['tk7', 'tk9']),
+     'State file /s.json has no node tk7, tk9.'),
+    (exc.StateLocked, exc.StateError,
+     dict(path='/s.json', pid=42, command='tenks deploy'),
+     'State file /s.json is in use by PID 42 (tenks deploy); wait for it '
+     'to finish or stop it.'),
+    (exc.HostError, exc.TenksError,
+     dict(host='hv0', command='ip link', code=2, stderr='no such device'),
+     'hv0: `ip link` failed (exit 2): no such device'),
+    (exc.HostUnreachable, exc.HostError,
+     dict(hypervisor='hv1', user='root', address='203.0.113.5', port=22,
+          reason='refused'),
+     'Hypervisor hv1 is out of reach over SSH (root@203.0.113.5:22): '
+     'refused'),
+    (exc.OwnershipError, exc.TenksError,
+     dict(kind='domain', name='tk0', host='hv0'),
+     'domain tk0 exists on hv0 but was not created by this Tenks cluster; '
+     'rename or remove it, or choose another name.'),
+    (exc.LibvirtUnreachable, exc.ProviderError,
+     dict(uri='qemu:///system', reason='no socket'),
+     'Cannot connect to libvirt at qemu:///system: no socket. Is libvirtd '
+     'running (tools/setup-host.sh starts it)?'),
+    (exc.LibvirtFailed, exc.ProviderError,
+     dict(doing='apply of domain tk0', reason='invalid'),
+     'libvirt (apply of domain tk0): invalid'),
+    (exc.PowerNotRestored, exc.ProviderError,
+     dict(node='tk0', state='shut off', reason='libvirt: gone'),
+     'Could not restore the power state of tk0 (shut off): libvirt: gone'),
+    (exc.HypervisorUnreachable, exc.ProviderError,
+     dict(hypervisor='hv1', reason='no socket'),
+     'Hypervisor hv1 is out of reach: no socket'),
+    (exc.NodeStatesUnreadable, exc.ProviderError,
+     dict(hypervisor='hv1', uri='qemu+ssh://hv1/system', reason='down'),
+     'Cannot read node states from hv1 (qemu+ssh://hv1/system): down'),
+    (exc.DaemonNotServing, exc.BMCError,
+     dict(daemon='vbmcd', where='on port 50891', log='/l/vbmcd.log',
+          host='hv0'),
+     'vbmcd did not start serving on port 50891; see /l/vbmcd.log on hv0'),
+    (exc.DaemonSilent, exc.BMCError,
+     dict(daemon='vbmcd', host='hv0', port=50891, request='list'),
+     "vbmcd on hv0 port 50891 did not answer 'list'"),
+    (exc.DaemonRefused, exc.BMCError,
+     dict(daemon='vbmcd', request='add', reasons=['exists', 'port taken']),
+     'vbmcd add failed: exists; port taken'),
+    (exc.DaemonReportsFailures, exc.BMCError,
+     dict(daemon='tenks-ipmi emulator', host='hv0',
+          problems=['tk0: port taken']),
+     'tenks-ipmi emulator on hv0: tk0: port taken'),
+    (exc.ToolMissing, exc.BMCError, dict(tool='ipmitool'),
+     'ipmitool is not installed (tools/setup-host.sh installs it)'),
+    (exc.BMCTimeout, exc.BMCError, dict(timeout=60), 'no answer in 60 s'),
+    (exc.IPMIToolFailed, exc.BMCError,
+     dict(request='power status', line='Unable to establish session'),
+     'ipmitool power status failed: Unable to establish session (no BMC '
+     'answering, or credentials refused)'),
+    (exc.UnexpectedAnswer, exc.BMCError, dict(answer='Chassis Power'),
+     "unexpected answer 'Chassis Power'"),
+    (exc.RedfishHTTPError, exc.BMCError,
+     dict(url='http://127.0.0.1:8000/x', code=401),
+     'http://127.0.0.1:8000/x answered HTTP 401 (credentials refused)'),
+    (exc.RedfishNoAnswer, exc.BMCError,
+     dict(url='http://127.0.0.1:8000/x', reason='refused'),
+     'http://127.0.0.1:8000/x: no answer: refused'),
+    (exc.RedfishNoPowerState, exc.BMCError,
+     dict(url='http://127.0.0.1:8000/x'),
+     'http://127.0.0.1:8000/x: no PowerState in the answer'),
+    (exc.IronicCallFailed, exc.IronicError, dict(reason='Conflict'),
+     'Ironic: Conflict'),
+    (exc.CloudUnusable, exc.IronicError,
+     dict(cloud='tenks', reason='no such cloud'),
+     "Cannot use cloud 'tenks': no such cloud"),
+    (exc.IronicFailures, exc.IronicError,
+     dict(failures=['tk0: refused', 'tk1: refused']),
+     'tk0: refused; tk1: refused'),
+    (exc.NodeStuck, exc.IronicError,
+     dict(node='tk0', state='verifying', timeout=600),
+     'node tk0 stayed verifying for 600 s'),
+    (exc.NodeNotDeletable, exc.IronicError,
+     dict(node='tk0', state='active'),
+     'Ironic node tk0 is active and Ironic will not delete it: undeploy it '
+     'first, or tear down with --force to put it in maintenance and delete '
+     'it.'),
+    (exc.MoveInterrupted, exc.IronicError,
+     dict(move='manage', reason='gone'), 'manage: gone'),
+    (exc.MoveFailed, exc.IronicError,
+     dict(move='manage', reason='no BMC'), 'manage failed: no BMC'),
+    (exc.PlacementMissing, exc.IronicError,
+     dict(nodes=['u1', 'u2'], timeout=600),
+     'Placement has no resource provider for nodes u1, u2 after 600 s; is '
+     'nova-compute (ironic driver) running?'),
+    (exc.KernelCommandLineInvalid, exc.ArtefactError,
+     dict(append='a\nb'),
+     "the ISO's kernel command line must be one printable line, not "
+     "'a\\nb'"),
+    (exc.NotOneKernel, exc.ArtefactError,
+     dict(where='under /r', found='none'),
+     'expected one kernel under /r, found none'),
+    (exc.PackageStanzaIncomplete, exc.ArtefactError,
+     dict(missing=['Version', 'SHA256'], stanza='Package: a'),
+     "apt-cache show: no Version, SHA256 in 'Package: a'"),
+    (exc.PackagesUnknown, exc.ArtefactError, dict(packages=['a', 'b']),
+     "Debian package a, b is not in apt's lists; run apt-get update or "
+     "check the name"),
+    (exc.PackageNotDownloaded, exc.ArtefactError, dict(package='a'),
+     'apt-get download gave no single .deb for a'),
+    (exc.ModulesDepLine, exc.ArtefactError, dict(line='x'),
+     "modules.dep: line without a colon: 'x'"),
+    (exc.ModulesDepLoop, exc.ArtefactError, dict(module='a'),
+     'modules.dep: dependency loop through a'),
+    (exc.ModulesDepUnlisted, exc.ArtefactError,
+     dict(module='a', needed='b.ko'),
+     'modules.dep: a needs b.ko, which is not listed'),
+    (exc.ModuleUnknown, exc.ArtefactError, dict(module='e1000'),
+     'kernel module e1000 is not in modules.dep'),
+    (exc.InitSlotMissing, exc.ArtefactError, dict(slot='@MODULES@'),
+     'init script has no @MODULES@ slot'),
+]
+# What callers catch; they only carry messages given the old way.
+FAMILIES = {exc.TenksError, exc.ScheduleError, exc.StateError,
+            exc.ProviderError, exc.BMCError, exc.IronicError,
+            exc.ArtefactError}
+
+
+class TestMessages(testtools.TestCase):
+
+    def test_every_class_has_a_case_or_is_a_family(self):
+        classes = {cls for _, cls in inspect.getmembers(exc, inspect.isclass)
+                   if issubclass(cls, exc.TenksError)}
+        self.assertEqual(classes - FAMILIES, {case[0] for case in CASES})
+        self.assertEqual(len(CASES), len({case[0] for case in CASES}))
+
+    def test_fields_make_the_message(self):
+        for cls, family, fields, expected in CASES:
+            err = cls(**fields)
+            self.assertIsInstance(err, family, cls.__name__)
+            self.assertEqual(expected, str(err), cls.__name__)
+
+    def test_no_field_hides_an_attribute_of_the_error(self):
+        reserved = set(dir(exc.TenksError('x')))
+        for cls, _, fields, _ in CASES:
+            self.assertEqual(set(), reserved & set(fields), cls.__name__)
+
+    def test_fields_can_be_read_back(self):
+        for cls, _, fields, _ in CASES:
+            err = cls(**fields)
+            self.assertEqual(fields, err.kwargs)
+            for name, value in fields.items():
+                self.assertEqual(value, getattr(err, name), cls.__name__)
+
+    def test_a_missing_field_is_an_error_where_it_is_raised(self):
+        for cls, _, fields, _ in CASES:
+            for left_out in fields:
+                given = {k: v for k, v in fields.items() if k != left_out}
+                err = self.assertRaises(TypeError, cls, **given)
+                self.assertEqual("%s needs the field '%s'" % (
+                    cls.__name__, left_out), str(err))
+
+    def test_optional_parts(self):
+        self.assertEqual('libvirt: invalid', str(exc.LibvirtFailed(
+            doing='', reason='invalid')))
+        self.assertEqual('ipmitool power on failed: timeout', str(
+            exc.IPMIToolFailed(request='power on', line='timeout')))
+        self.assertEqual('http://h/x answered HTTP 500', str(
+            exc.RedfishHTTPError(url='http://h/x', code=500)))
+        self.assertEqual('vbmcd add failed: no reason given', str(
+            exc.DaemonRefused(daemon='vbmcd', request='add', reasons=None)))
+
+    def test_old_form_message_is_taken_as_it_is(self):
+        err = exc.StateError('State file /s.json records no nodes.')
+        self.assertEqual('State file /s.json records no nodes.', str(err))
+        self.assertEqual({}, err.kwargs)
