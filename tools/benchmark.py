@@ -50,7 +50,8 @@ CHANGES = re.compile(r'(\d+) change\(s\) made')
 BRIDGE = 'tkbench0'
 PREFIX = 'tkbench-'
 # What the command line of each BMC emulator's process holds.
-BMC_MARKERS = (b'vbmcd', b'sushy-emulator', b'tenks.ipmi_emulator',
+BMC_MARKERS = (b'vbmcd', b'sushy-emulator', b'tenks.bmc.sushy_media',
+               b'tenks.ipmi_emulator',
                b'tenks.bmc.ipmi_emulator')
 
 

@@ -83,6 +83,7 @@ def settings(ctx, hypervisor, nodes):
         'tls': redfish.tls,
         'username': credentials['redfish_username'],
         'password': credentials['redfish_password'],
+        'pool': ctx.cluster.libvirt.pool_name,
     }
 
 

@@ -16,6 +16,8 @@ One emulator serves every Redfish node of the hypervisor through libvirt,
 restricted to Tenks' domains, behind HTTP basic auth and, when asked, TLS
 with a certificate Tenks generates. Its files live in a directory of
 Tenks' own; Tenks records the PID it started and stops only that process.
+Virtual media land there too (downloads, sushy-tools' state) and in the
+cluster's storage pool (uploaded images, see tenks.bmc.sushy_media).
 """
 
 import base64
@@ -41,6 +43,7 @@ from tenks import hosts
 from tenks import waits
 
 START_TIMEOUT = 30
+MODULE = 'tenks.bmc.sushy_media'
 
 
 class Emulator:
@@ -59,6 +62,11 @@ class Emulator:
         self.cert_file = os.path.join(directory, 'cert.pem')
         self.key_file = os.path.join(directory, 'key.pem')
         self.pid_file = os.path.join(directory, 'tenks-sushy.pid')
+        # sushy-tools' memoized state (virtual media, boot settings)
+        # defaults to one /tmp directory for every emulator on the host.
+        self.state_dir = os.path.join(directory, 'state')
+        # Images are downloaded to the temporary directory, then uploaded.
+        self.download_dir = os.path.join(directory, 'downloads')
         self.log_file = log_file
         self.local_directory = local_directory or directory
         self.ca_file = os.path.join(self.local_directory, 'cert.pem')
@@ -90,8 +98,10 @@ class Emulator:
             settings['username'], settings['password']))
         self.host.write_file(self.conf_file, render(settings, self))
         self.host.write_file(self.settings_file, json.dumps(settings))
-        self.host.spawn([self.host.executable('sushy-emulator'), '--config',
-                         self.conf_file], self.pid_file, self.log_file)
+        self.host.make_dirs(self.download_dir)
+        self.host.spawn([self.host.executable('python3'), '-m', MODULE,
+                         '--config', self.conf_file], self.pid_file,
+                        self.log_file, env={'TMPDIR': self.download_dir})
         self._wait_until_serving(settings)
 
     def _wait_until_serving(self, settings):
@@ -139,6 +149,10 @@ def render(settings, emulator):
         'SUSHY_EMULATOR_LIBVIRT_URI': settings['libvirt_uri'],
         'SUSHY_EMULATOR_ALLOWED_INSTANCES': settings['allowed'],
         'SUSHY_EMULATOR_AUTH_FILE': emulator.auth_file,
+        # Where inserted images are uploaded for the domain to use: the
+        # cluster's own pool, not libvirt's 'default' Tenks never makes.
+        'SUSHY_EMULATOR_STORAGE_POOL': settings['pool'],
+        'SUSHY_EMULATOR_STATE_DIR': emulator.state_dir,
     }
     if settings['tls']:
         values['SUSHY_EMULATOR_SSL_CERT'] = emulator.cert_file

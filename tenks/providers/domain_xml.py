@@ -122,11 +122,18 @@ def parse(xml):
         'nics': [(i.find('mac').get('address'), i.find('source').get('dev'))
                  for i in root.findall('devices/interface')
                  if i.find('source') is not None],
-        'disks': [d.find('source').get('file')
-                  for d in root.findall('devices/disk')
-                  if d.find('source') is not None],
+        'disks': _sources(root, 'disk'),
+        # Virtual media a BMC inserted: not Tenks' disks.
+        'media': _sources(root, 'cdrom') + _sources(root, 'floppy'),
         'console_log': _console_log(root),
     }
+
+
+def _sources(root, device):
+    return [d.find('source').get('file')
+            for d in root.findall('devices/disk')
+            if d.get('device', 'disk') == device
+            and d.find('source') is not None]
 
 
 def _console_log(root):

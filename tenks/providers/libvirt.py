@@ -54,9 +54,11 @@ class Pool(contracts.Kind):
             mark = _pool_mark(ctx)
             # Removed only if Tenks made it and holds nothing but Tenks'
             # volumes, which this same plan removes first.
+            known = _known_volumes(ctx, hypervisor) | set(
+                _media_volumes(ctx, hypervisor, volumes))
             owned = ((record.get('pool') == settings.pool_name
                       or mark in volumes)
-                     and volumes - {mark} <= _known_volumes(ctx, hypervisor))
+                     and volumes - {mark} <= known)
             have[settings.pool_name] = plan.Observed(owned, pool.isActive())
         return have
 
@@ -112,6 +114,31 @@ def _known_volumes(ctx, hypervisor):
             known.update(os.path.basename(disk) for disk in facts['disks']
                          if os.path.dirname(disk) == pool_path)
     return known
+
+
+def media_volume_suffix(uuid):
+    """How sushy-tools ends the volume it uploads an image into for uuid."""
+    return '-%s.img' % uuid
+
+
+def _media_volumes(ctx, hypervisor, names):
+    """Of names, images a Redfish BMC uploaded for the cluster's domains.
+
+    Returns {name: whether a node still present has it inserted}: those
+    are the node's to keep; the others are left over and Tenks' to delete.
+    """
+    facts = [f for f in _domain_facts(ctx, hypervisor)
+             if f['cluster'] == ctx.cluster_id]
+    suffixes = tuple(media_volume_suffix(uuid) for uuid in sorted(
+        {node['uuid'] for node in ctx.state['nodes'].values()
+         if node['hypervisor'] == hypervisor.name}
+        | {f['uuid'] for f in facts}))
+    present = {node['name'] for node in ctx.present_nodes(hypervisor)}
+    pool_path = ctx.cluster.libvirt.pool_path
+    inserted = {os.path.basename(path) for f in facts if f['name'] in present
+                for path in f['media'] if os.path.dirname(path) == pool_path}
+    return {name: name in inserted for name in names
+            if suffixes and name.endswith(suffixes)}
 
 
 def _pool_mark(ctx):
@@ -180,10 +207,14 @@ class Volumes(contracts.Kind):
         if ctx.cluster.libvirt.pool_name in libvirt_facts.pool_names(
                 ctx.hypervisors.connection(hypervisor)):
             pool = _pool(ctx, hypervisor)
-            for name in _volumes(pool):
-                if name in want or name in known:
+            names = _volumes(pool)
+            leftovers = [name for name, inserted in _media_volumes(
+                ctx, hypervisor, names).items() if not inserted]
+            for name in names:
+                if name in want or name in known or name in leftovers:
                     capacity = pool.storageVolLookupByName(name).info()[1]
-                    have[name] = plan.Observed(name in known, capacity)
+                    have[name] = plan.Observed(
+                        name in known or name in leftovers, capacity)
         return have
 
     @staticmethod

@@ -66,6 +66,8 @@ IRONIC_SETTINGS = {
         # Give up on an unreachable BMC after 10 s rather than 60 s.
         'command_retry_timeout': '10',
     },
+    # No Swift here: virtual media images are published from http_root.
+    'redfish': {'use_swift': 'false'},
     # No Nova here: never try to reach it on power state changes.
     'nova': {'send_power_notifications': 'false'},
 }

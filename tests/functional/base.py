@@ -33,7 +33,8 @@ TENKS = os.path.join(os.path.dirname(sys.executable), 'tenks')
 # What the command line of each BMC daemon Tenks runs holds.
 # tenks-ipmi by its module's name, and by the name it had before, which
 # an emulator started by an earlier Tenks runs under.
-DAEMON_MARKERS = (b'vbmcd', b'sushy-emulator', b'tenks.ipmi_emulator',
+DAEMON_MARKERS = (b'vbmcd', b'sushy-emulator', b'tenks.bmc.sushy_media',
+                  b'tenks.ipmi_emulator',
                   b'tenks.bmc.ipmi_emulator')
 
 

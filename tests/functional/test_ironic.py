@@ -59,11 +59,7 @@ class IronicTestCase(test_deploy.DeployTestCase):
             keystone = standalone_keystone.StandaloneKeystone(
                 os.path.join(cls.ironic_dir, 'keystone'),
                 loopback.find_free_port())
-        device = None
-        if cls.with_provisioning:
-            device = 'tkpn%s' % secrets.token_hex(3)
-        cls.ironic = ironic.StandaloneIronic(
-            cls.ironic_dir, loopback.find_free_port(), keystone, device)
+        cls.ironic = cls.make_ironic(keystone)
         try:
             cls.ironic.start()
         except BaseException as err:
@@ -72,6 +68,16 @@ class IronicTestCase(test_deploy.DeployTestCase):
             cls.tearDownClass()
             raise AssertionError('standalone Ironic did not start: %s\n%s'
                                  % (err, logs)) from err
+
+    @classmethod
+    def make_ironic(cls, keystone):
+        device = None
+        if cls.with_provisioning:
+            # Named as base.TenksTestCase names a test's own bridges, so
+            # that tests running beside this class know it is not theirs.
+            device = 'tks%spn' % secrets.token_hex(2)
+        return ironic.StandaloneIronic(
+            cls.ironic_dir, loopback.find_free_port(), keystone, device)
 
     @classmethod
     def _service_log_tails(cls):

@@ -175,7 +175,7 @@ class TestProvisioningNetworkOwnership(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.workdir = self.useFixture(fixtures.TempDir()).path
-        self.device = 'tkpo%s' % secrets.token_hex(3)
+        self.device = 'tks%spo' % secrets.token_hex(2)
         self.ironic = ironic.StandaloneIronic(
             self.workdir, loopback.find_free_port(),
             provisioning_device=self.device)

@@ -125,6 +125,10 @@ class TestRedfish(test_ironic.IronicTestCase):
         self.assertNotIn(foreign, members)
         self.assertNotEqual(200, self.redfish(
             '/redfish/v1/Systems/%s' % foreign)[0])
+        # Virtual media too, which sushy-tools alone leaves unguarded.
+        media = '/redfish/v1/Systems/%s/VirtualMedia'
+        self.assertEqual(200, self.redfish(media % redfish[0]['uuid'])[0])
+        self.assertEqual(404, self.redfish(media % foreign)[0])
         self.assertRaises(OSError, self.redfish, '/redfish/v1/Systems',
                           scheme='http')
 

@@ -61,6 +61,7 @@ class TestRoundTrip(testtools.TestCase):
             'nics': [('52:54:00:aa:bb:01', 'tk0-0n'),
                      ('52:54:00:aa:bb:02', 'tk0-1n')],
             'disks': VOLUMES,
+            'media': [],
             'console_log': None,
         }, self.facts())
 
@@ -173,5 +174,6 @@ class TestParseLibvirtOutput(testtools.TestCase):
             'boot_devices': ['hd'],
             'nics': [('52:54:00:00:00:09', None)],
             'disks': [],
+            'media': [],
             'console_log': None,
         }, facts)

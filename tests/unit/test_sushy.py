@@ -23,7 +23,8 @@ from tenks.ironic import fields
 
 SETTINGS = {'address': '127.0.0.1', 'port': 8443,
             'libvirt_uri': 'qemu:///system', 'allowed': ['u-1', 'u-2'],
-            'tls': True, 'username': 'tenks', 'password': 'pw'}
+            'tls': True, 'username': 'tenks', 'password': 'pw',
+            'pool': 'tenks-pool'}
 
 
 class TestEmulatorFiles(testtools.TestCase):
@@ -46,6 +47,16 @@ class TestEmulatorFiles(testtools.TestCase):
         self.assertEqual(('127.0.0.1', 8443),
                          (namespace['SUSHY_EMULATOR_LISTEN_IP'],
                           namespace['SUSHY_EMULATOR_LISTEN_PORT']))
+
+    def test_render_keeps_media_to_the_cluster(self):
+        namespace = {}
+        exec(sushy_daemon.render(SETTINGS, self.emulator), namespace)
+        # Images are uploaded into the cluster's pool, sushy-tools' state
+        # kept in the emulator's own directory rather than a shared /tmp.
+        self.assertEqual('tenks-pool',
+                         namespace['SUSHY_EMULATOR_STORAGE_POOL'])
+        self.assertEqual(os.path.join(self.dir, 'state'),
+                         namespace['SUSHY_EMULATOR_STATE_DIR'])
 
     def test_render_without_tls(self):
         text = sushy_daemon.render(dict(SETTINGS, tls=False), self.emulator)
