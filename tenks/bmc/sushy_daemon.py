@@ -108,10 +108,10 @@ class Emulator:
         if waits.until(lambda: self.get('/redfish/v1/', settings) == 200,
                        START_TIMEOUT, 0.2, give_up=lambda: not self.pid()):
             return
-        raise exception.BMCError(
-            'sushy-emulator did not start serving on %s:%d; see %s on %s' % (
-                settings['address'], settings['port'], self.log_file,
-                self.host.name))
+        raise exception.DaemonNotServing(
+            daemon='sushy-emulator',
+            where='on %s:%d' % (settings['address'], settings['port']),
+            log=self.log_file, host=self.host.name)
 
     def get(self, path, settings, auth=True):
         """HTTP status of GET path, or None when nothing answers."""

@@ -24,9 +24,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 from tenks.standalone import exception
+from tenks import waits
 
 
 def find_executable(name):
@@ -96,12 +96,8 @@ def recorded_pid(pid_file):
 
 
 def wait_until(predicate, timeout, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
+    """Whether predicate() held within timeout seconds."""
+    return bool(waits.until(predicate, timeout, interval))
 
 
 def spawn(command, log_file, cwd, env=None):
