@@ -125,13 +125,20 @@ class TestIpxeRamdiskLinuxBridge(test_ironic.IronicTestCase):
         self.addDetail('seconds-to-callback', content.text_content(
             '%.0f' % (time.monotonic() - started)))
         # node['console_log'] says whether there is one; this is where.
-        with open(os.path.join(self.workdir, 'log', 'console',
-                               name + '.log'), errors='replace') as stream:
-            console = stream.read()
-        self.assertIn('TENKS-RAMDISK: nic ', console)
-        self.assertIn('TENKS-RAMDISK: lease 203.0.113.', console)
-        self.assertIn('TENKS-RAMDISK: callback %s done'
-                      % self.ironic.provisioning.callback_url, console)
+        console_log = os.path.join(self.workdir, 'log', 'console',
+                                   name + '.log')
+        done = ('TENKS-RAMDISK: callback %s done'
+                % self.ironic.provisioning.callback_url)
+
+        def console():
+            with open(console_log, errors='replace') as stream:
+                return stream.read()
+        # The ramdisk says so once its HTTP client returns, a moment
+        # after the server has logged the call.
+        self.wait_for('the console of %s to show %r' % (name, done),
+                      lambda: done in console(), 30)
+        self.assertIn('TENKS-RAMDISK: nic ', console())
+        self.assertIn('TENKS-RAMDISK: lease 203.0.113.', console())
         # The firmware of this boot mode asked (QEMU's NIC ROM is iPXE
         # already: it chains straight to boot.ipxe, with no TFTP).
         self.assertIn('vendor class: PXEClient:Arch:%05d:' % arch,

@@ -191,12 +191,17 @@ class TestConcurrentRuns(test_deploy.DeployTestCase):
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.addCleanup(self._reap, first)
         self.wait_for_lock_holder(first.pid)
+        # Held still while it holds the lock: a deploy of two nodes can
+        # end in under a second, before the second run has even started.
+        first.send_signal(signal.SIGSTOP)
+        self.addCleanup(first.send_signal, signal.SIGCONT)
         for command in ('deploy', 'teardown'):
             result = self.tenks(command, path, check=False)
             self.assertEqual(1, result.returncode)
             self.assertEqual(1, len(result.stderr.strip().splitlines()))
             self.assertIn('%d' % first.pid, result.stderr)
             self.assertIn('deploy %s' % path, result.stderr)
+        first.send_signal(signal.SIGCONT)
         _, errors = first.communicate(timeout=300)
         self.assertEqual(0, first.returncode, errors)
         self.assert_idempotent(path)
