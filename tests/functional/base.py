@@ -47,6 +47,17 @@ def run(argv, check=True, **kwargs):
     return result
 
 
+def stop(process):
+    """End a process the test started (a Popen): SIGTERM, then SIGKILL."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def free_port_range(count):
     """The first of count consecutive free UDP ports on loopback."""
     for _ in range(50):

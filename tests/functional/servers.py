@@ -104,7 +104,7 @@ class Server:
             ['ip', 'netns', 'exec', self.netns] + argv,
             stdout=open(os.path.join(self.dir, log), 'ab'),
             stderr=subprocess.STDOUT)
-        self.test.addCleanup(_stop, process)
+        self.test.addCleanup(base.stop, process)
         return process
 
     def _files(self):
@@ -129,7 +129,7 @@ class Server:
             '--log-dhcp'], 'dnsmasq.log')
 
     def stop_dhcp(self):
-        _stop(self.dnsmasq)
+        base.stop(self.dnsmasq)
 
     def log(self):
         with open(os.path.join(self.dir, 'dnsmasq.log'),
@@ -185,13 +185,3 @@ class Server:
             digest = hashlib.sha256(stream.read()).hexdigest()
         os.unlink(path)
         return digest
-
-
-def _stop(process):
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -94,18 +94,9 @@ class TestBootArtefacts(testtools.TestCase):
         # ip netns exec execs argv, so this PID is argv's own.
         process = subprocess.Popen(['ip', 'netns', 'exec', self.ns] + argv,
                                    stdout=log, stderr=subprocess.STDOUT)
-        self.addCleanup(self._stop, process)
+        self.addCleanup(base.stop, process)
         self.addOnException(lambda _: self.attach(name + '.log'))
         return process
-
-    @staticmethod
-    def _stop(process):
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
     def attach(self, name):
         path = os.path.join(self.workdir, name)

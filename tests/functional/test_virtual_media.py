@@ -173,20 +173,11 @@ class TestVirtualMedia(test_ironic.IronicTestCase):
         # ip netns exec execs argv, so this PID is argv's own.
         process = subprocess.Popen(['ip', 'netns', 'exec', self.ns] + argv,
                                    stdout=log, stderr=subprocess.STDOUT)
-        self.addCleanup(self._stop, process)
+        self.addCleanup(base.stop, process)
         self.addOnException(lambda _: self.addDetail(
             name + '.log', testtools.content.text_content(
                 open(path, errors='replace').read()[-20000:])))
         return process
-
-    @staticmethod
-    def _stop(process):
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
     def test_uefi_prebuilt_iso(self):
         """The boot artefacts' ISO as instance_info/boot_iso."""
