@@ -112,6 +112,16 @@ class LibvirtSettings:
     emulator: typing.Optional[str]
     pool_name: str
     pool_path: str
+    arch: str = 'x86_64'
+    # Where console logs go (libvirt_vm_default_console_log_dir) and who
+    # owns that directory (libvirt_vm_log_owner); Tenks' own if None.
+    console_log_dir: typing.Optional[str] = None
+    log_owner: typing.Optional[str] = None
+    trust_guest_rx_filters: bool = False
+    # UEFI firmware and variable store template; libvirt picks if None.
+    efi_loader: typing.Optional[str] = None
+    efi_vars_template: typing.Optional[str] = None
+    efi_vars_format: str = 'raw'
 
 
 @dataclasses.dataclass(frozen=True)

@@ -37,6 +37,8 @@ TABLE = {
     'ipmi_port_range_start': ('ipmi', 'port_range_start'),
     'ipmi_username': ('ipmi', 'username'),
     'ironic_target_state': ('ironic', 'target_state'),
+    # The libvirt-vm role's name for the default of cpu_mode.
+    'libvirt_cpu_mode_default': ('libvirt', 'cpu_mode'),
     'libvirt_local_uri': ('libvirt', 'uri'),
     'libvirt_pool_name': ('libvirt', 'pool_name'),
     'libvirt_pool_path': ('libvirt', 'pool_path'),

@@ -20,6 +20,7 @@ from cliff import lister
 
 from tenks import checks
 from tenks import config
+from tenks.config import settings as config_settings
 from tenks import deploy
 from tenks import inventory
 from tenks import verify
@@ -131,7 +132,7 @@ class _StateCommand(lister.Lister):
         if parsed_args.cluster_file:
             return config.load(parsed_args.cluster_file,
                                self.app.conf).state_file_path
-        return config.default_state_file(self.app.conf)
+        return config_settings.default_state_file(self.app.conf)
 
 
 class List(_StateCommand):

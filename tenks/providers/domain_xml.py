@@ -22,8 +22,12 @@ ET.register_namespace('tenks', NAMESPACE)
 
 
 def render(node, volume_paths, engine, emulator=None, console_log=None,
-           cluster_id=''):
-    """The domain XML of node; volume_paths in the node's volume order."""
+           cluster_id='', arch='x86_64', trust_rx_filters=False, efi=None):
+    """The domain XML of node; volume_paths in the node's volume order.
+
+    efi is (firmware, variable store template, its format) to use those
+    files for UEFI rather than the ones libvirt finds.
+    """
     domain = ET.Element('domain', type=engine)
     _text(domain, 'name', node['name'])
     _text(domain, 'uuid', node['uuid'])
@@ -32,7 +36,7 @@ def render(node, volume_paths, engine, emulator=None, console_log=None,
     metadata = ET.SubElement(domain, 'metadata')
     ET.SubElement(metadata, '{%s}node' % NAMESPACE, cluster=cluster_id,
                   spec=node['spec'])
-    _os(domain, node['boot_mode'])
+    _os(domain, node['boot_mode'], arch, efi)
     features = ET.SubElement(domain, 'features')
     ET.SubElement(features, 'acpi')
     ET.SubElement(features, 'apic')
@@ -45,19 +49,23 @@ def render(node, volume_paths, engine, emulator=None, console_log=None,
     for index, path in enumerate(volume_paths):
         _disk(devices, path, index)
     for nic in node['nics']:
-        _nic(devices, nic)
+        _nic(devices, nic, trust_rx_filters)
     _console(devices, console_log)
     ET.SubElement(devices, 'rng', model='virtio').append(
         _element('backend', '/dev/urandom', model='random'))
     return ET.tostring(domain, encoding='unicode')
 
 
-def _os(domain, boot_mode):
+def _os(domain, boot_mode, arch, efi):
     os_element = ET.SubElement(domain, 'os')
-    if boot_mode == 'uefi':
+    if boot_mode == 'uefi' and not efi:
         os_element.set('firmware', 'efi')
-    _text(os_element, 'type', 'hvm', arch='x86_64', machine='q35')
-    if boot_mode == 'uefi':
+    _text(os_element, 'type', 'hvm', arch=arch, machine='q35')
+    if boot_mode == 'uefi' and efi:
+        _text(os_element, 'loader', efi[0], readonly='yes', type='pflash')
+        ET.SubElement(os_element, 'nvram', template=efi[1],
+                      templateFormat=efi[2])
+    elif boot_mode == 'uefi':
         firmware = ET.SubElement(os_element, 'firmware')
         ET.SubElement(firmware, 'feature', enabled='no', name='secure-boot')
     # Network first, as Ironic expects of a node waiting to be deployed.
@@ -74,8 +82,10 @@ def _disk(devices, path, index):
                   bus='virtio')
 
 
-def _nic(devices, nic):
+def _nic(devices, nic, trust_rx_filters):
     interface = ET.SubElement(devices, 'interface', type='direct')
+    if trust_rx_filters:
+        interface.set('trustGuestRxFilters', 'yes')
     ET.SubElement(interface, 'mac', address=nic['mac'])
     ET.SubElement(interface, 'source', dev=nic['veth_node'],
                   mode='passthrough')
@@ -126,6 +136,9 @@ def parse(xml):
         # Virtual media a BMC inserted: not Tenks' disks.
         'media': _sources(root, 'cdrom') + _sources(root, 'floppy'),
         'console_log': _console_log(root),
+        'arch': os_element.find('type').get('arch'),
+        'trust_rx_filters': [i.get('trustGuestRxFilters') == 'yes'
+                             for i in root.findall('devices/interface')],
     }
 
 

@@ -275,25 +275,28 @@ class Domains(contracts.Kind):
                 for action in actions]
 
     def _render(self, ctx, hypervisor, node):
-        pool_path = ctx.cluster.libvirt.pool_path
-        console = None
-        if node['console_log']:
-            console = os.path.join(ctx.cluster.log_dir, 'console',
-                                   '%s.log' % node['name'])
+        settings = ctx.cluster.libvirt
+        efi = None
+        if settings.efi_loader and settings.efi_vars_template:
+            efi = (settings.efi_loader, settings.efi_vars_template,
+                   settings.efi_vars_format)
         xml = domain_xml.render(
-            node, [os.path.join(pool_path, volume['name'])
+            node, [os.path.join(settings.pool_path, volume['name'])
                    for volume in node['volumes']],
             engine=_engine(ctx, hypervisor),
-            emulator=ctx.cluster.libvirt.emulator, console_log=console,
-            cluster_id=ctx.cluster_id)
+            emulator=settings.emulator,
+            console_log=_console_log(ctx.cluster, node),
+            cluster_id=ctx.cluster_id, arch=settings.arch,
+            trust_rx_filters=settings.trust_guest_rx_filters, efi=efi)
         return {'xml': xml, 'facts': domain_xml.parse(xml),
-                'console_log': console}
+                'console_log': _console_log(ctx.cluster, node)}
 
     @staticmethod
     def compare(want, have):
         wanted = want['facts']
         changed = [key for key in ('uuid', 'memory_mb', 'vcpus', 'boot_mode',
-                                   'nics', 'disks', 'console_log')
+                                   'nics', 'disks', 'console_log', 'arch',
+                                   'trust_rx_filters')
                    if wanted[key] != have[key]]
         return 'changed: %s' % ', '.join(changed) if changed else None
 
@@ -303,8 +306,14 @@ class Domains(contracts.Kind):
         consoles = {os.path.dirname(action.want['console_log'])
                     for action in actions
                     if action.want and action.want['console_log']}
+        host = ctx.hypervisors.host(hypervisor)
+        owner = ctx.cluster.libvirt.log_owner
         for directory in sorted(consoles):
-            ctx.hypervisors.host(hypervisor).make_dirs(directory)
+            host.make_dirs(directory)
+            if owner:
+                # As the libvirt-vm role leaves it: the owner's, 0770.
+                host.run(['chown', '%s:%s' % (owner, owner), directory])
+                host.run(['chmod', '0770', directory])
         ctx.map(lambda action: self._apply(conn, action), actions)
 
     @staticmethod
@@ -323,6 +332,20 @@ class Domains(contracts.Kind):
             Domains._apply(conn, plan.Action(action.kind, plan.DELETE,
                                              action.name, action.hypervisor))
         conn.defineXML(action.want['xml'])
+
+
+def _console_log(cluster, node):
+    """Where node's console is logged, or None.
+
+    In libvirt_vm_default_console_log_dir as the libvirt-vm role names
+    it, if the file gives one; else in Tenks' log directory.
+    """
+    if not node['console_log']:
+        return None
+    if cluster.libvirt.console_log_dir:
+        return os.path.join(cluster.libvirt.console_log_dir,
+                            '%s-console.log' % node['name'])
+    return os.path.join(cluster.log_dir, 'console', '%s.log' % node['name'])
 
 
 def _placement_reason(action, nodes):

@@ -19,6 +19,7 @@ import testtools
 
 from tenks import conf as tenks_conf
 from tenks import config
+from tenks.config import yaml_file
 from tenks import exception
 from tenks import units
 
@@ -586,7 +587,7 @@ class TestLoadFile(ConfigTestCase):
     def test_merge_key_may_be_overridden(self):
         path = self.write('base: &base {a: 1, b: 2}\n'
                           'other: {<<: *base, b: 3}\n')
-        self.assertEqual({'a': 1, 'b': 3}, config.load_file(path)['other'])
+        self.assertEqual({'a': 1, 'b': 3}, yaml_file.load_file(path)['other'])
 
     def test_binary_file(self):
         path = os.path.join(self.useFixture(fixtures.TempDir()).path,

@@ -63,6 +63,8 @@ class TestRoundTrip(testtools.TestCase):
             'disks': VOLUMES,
             'media': [],
             'console_log': None,
+            'arch': 'x86_64',
+            'trust_rx_filters': [False, False],
         }, self.facts())
 
     def test_uefi(self):
@@ -103,6 +105,34 @@ class TestRender(testtools.TestCase):
         feature = os_element.find('firmware/feature')
         self.assertEqual(('secure-boot', 'no'),
                          (feature.get('name'), feature.get('enabled')))
+
+    def test_given_efi_firmware_and_vars(self):
+        os_element = self.root(
+            node(boot_mode='uefi'), [], 'qemu',
+            efi=('/usr/share/OVMF/OVMF_CODE_4M.fd',
+                 '/usr/share/OVMF/OVMF_VARS_4M.fd', 'raw')).find('os')
+        self.assertIsNone(os_element.get('firmware'))
+        loader = os_element.find('loader')
+        self.assertEqual(('/usr/share/OVMF/OVMF_CODE_4M.fd', 'pflash'),
+                         (loader.text, loader.get('type')))
+        nvram = os_element.find('nvram')
+        self.assertEqual(('/usr/share/OVMF/OVMF_VARS_4M.fd', 'raw'),
+                         (nvram.get('template'),
+                          nvram.get('templateFormat')))
+        self.assertEqual('uefi', domain_xml.parse(ET.tostring(
+            self.root(node(boot_mode='uefi'), [], 'qemu',
+                      efi=('/a', '/b', 'raw')), 'unicode'))['boot_mode'])
+
+    def test_trust_guest_rx_filters(self):
+        facts = self.facts(trust_rx_filters=True)
+        self.assertEqual([True, True], facts['trust_rx_filters'])
+        root = self.root(node(), [], 'qemu', trust_rx_filters=True)
+        self.assertEqual('yes', root.find('devices/interface').get(
+            'trustGuestRxFilters'))
+
+    def test_arch(self):
+        root = self.root(node(), [], 'qemu', arch='x86_64')
+        self.assertEqual('x86_64', root.find('os/type').get('arch'))
 
     def test_bios_has_no_firmware(self):
         os_element = self.root(node(), [], 'qemu').find('os')
@@ -176,4 +206,6 @@ class TestParseLibvirtOutput(testtools.TestCase):
             'disks': [],
             'media': [],
             'console_log': None,
+            'arch': 'x86_64',
+            'trust_rx_filters': [False],
         }, facts)

@@ -20,6 +20,7 @@ import testtools
 
 from tenks import conf as tenks_conf
 from tenks import config
+from tenks.config import settings as config_settings
 from tenks import contracts
 from tenks import exception
 from tenks import kinds
@@ -75,7 +76,7 @@ class TestNewEmulator(testtools.TestCase):
                           'virtualbmc'], sorted(loaded))
         self.assertTrue(issubclass(loaded['fake-bmc'],
                                    contracts.BMCEmulator))
-        self.assertEqual(('ipmi',), config.emulator_drivers()['fake-bmc'])
+        self.assertEqual(('ipmi',), config_settings.emulator_drivers()['fake-bmc'])
 
     def test_chosen_in_the_cluster_file_and_planned(self):
         data = fakes.cluster_data(2, bmc_emulators={'ipmi': 'fake-bmc'})

@@ -19,6 +19,7 @@ import testtools
 
 from tenks.bmc import tenks_ipmi
 from tenks import config
+from tenks.config import settings as config_settings
 from tenks import exception
 from tests.unit import fakes
 from tests.unit import test_config
@@ -137,4 +138,4 @@ class TestBmcEmulatorsOption(test_config.ConfigTestCase):
 
     def test_plugins_known_by_entry_point(self):
         self.assertEqual(('ipmi',),
-                         config.emulator_drivers()['tenks-ipmi'])
+                         config_settings.emulator_drivers()['tenks-ipmi'])
