@@ -182,8 +182,7 @@ def _node_types(top, default_driver, site):
 
 
 def _cpu_mode(entry, top, site):
-    """The node type's, the file's, the libvirt-vm role's default, or
-    tenks.conf's."""
+    """The node type's CPU mode, else the file's, else the default."""
     given = [site.given('cpu_mode', each) for each in (entry, top)]
     return next((mode for mode in given if mode is not None),
                 site.value('libvirt_cpu_mode_default', top))
@@ -308,5 +307,3 @@ def parse_capabilities(capabilities):
     pairs = (item.split(':', 1) for item in str(capabilities).split(',')
              if ':' in item)
     return {key.strip(): value.strip() for key, value in pairs}
-
-

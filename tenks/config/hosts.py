@@ -112,5 +112,3 @@ def _address(entry, key, default):
     except ValueError:
         entry.fail('%r is not an IP address or host name' % address, key)
     return address
-
-

@@ -96,10 +96,9 @@ class Renderer:
         """The rendered value of the file's top-level variable key."""
         if key not in self._done:
             if key in self._busy:
-                raise exception.ConfigError(
-                    source=self.source, path=self._busy[0],
-                    problem='refers to itself through %s' % ' -> '.join(
-                        self._busy[1:] + [key]))
+                loop = self._busy[self._busy.index(key) + 1:] + [key]
+                self.fail(str(key), 'refers to itself through %s'
+                          % ' -> '.join(str(each) for each in loop))
             self._busy.append(key)
             try:
                 self._done[key] = self.render(str(key), self.data[key])
@@ -159,7 +158,7 @@ class Renderer:
     def facts(self, path):
         if self._facts is None:
             self.fail(path, 'uses %s, but says how Tenks reaches a '
-                       'hypervisor, which comes before its facts' % FACTS)
+                      'hypervisor, which comes before its facts' % FACTS)
         if self._facts_value is None:
             self._facts_value = self._facts()
         return self._facts_value

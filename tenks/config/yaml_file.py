@@ -61,5 +61,3 @@ def load_file(path):
                                     problem='not valid YAML: %s' % (
                                         getattr(err, 'problem', err)))
     return {} if data is None else data
-
-

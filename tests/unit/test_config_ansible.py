@@ -269,7 +269,8 @@ JINJA_ERRORS = [
                'libvirt_vm_emulator': '{{ a_var }}'},
      'a_var: refers to itself through b_var -> a_var'),
     ('sandbox', {'libvirt_vm_emulator': "{{ ''.__class__.__mro__ }}"},
-     "libvirt_vm_emulator: 'str object' has no attribute '__class__', in "
+     "libvirt_vm_emulator: cannot be rendered: access to attribute "
+     "'__class__' of 'str' object is unsafe., in "
      "\"{{ ''.__class__.__mro__ }}\""),
     ('lookup_other_than_env',
      {'libvirt_vm_emulator': "{{ lookup('file', '/etc/shadow') }}"},

@@ -124,9 +124,9 @@ class TestRender(testtools.TestCase):
                       efi=('/a', '/b', 'raw')), 'unicode'))['boot_mode'])
 
     def test_trust_guest_rx_filters(self):
-        facts = self.facts(trust_rx_filters=True)
-        self.assertEqual([True, True], facts['trust_rx_filters'])
         root = self.root(node(), [], 'qemu', trust_rx_filters=True)
+        self.assertEqual([True, True], domain_xml.parse(
+            ET.tostring(root, 'unicode'))['trust_rx_filters'])
         self.assertEqual('yes', root.find('devices/interface').get(
             'trustGuestRxFilters'))
 

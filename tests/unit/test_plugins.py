@@ -76,7 +76,8 @@ class TestNewEmulator(testtools.TestCase):
                           'virtualbmc'], sorted(loaded))
         self.assertTrue(issubclass(loaded['fake-bmc'],
                                    contracts.BMCEmulator))
-        self.assertEqual(('ipmi',), config_settings.emulator_drivers()['fake-bmc'])
+        self.assertEqual(('ipmi',),
+                         config_settings.emulator_drivers()['fake-bmc'])
 
     def test_chosen_in_the_cluster_file_and_planned(self):
         data = fakes.cluster_data(2, bmc_emulators={'ipmi': 'fake-bmc'})

@@ -18,7 +18,6 @@ The emulator itself is tested in test_ipmi_emulator.
 import testtools
 
 from tenks.bmc import tenks_ipmi
-from tenks import config
 from tenks.config import settings as config_settings
 from tenks import exception
 from tests.unit import fakes
