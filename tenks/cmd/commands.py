@@ -34,10 +34,16 @@ class _ClusterCommand(command.Command):
         parser = super().get_parser(prog_name)
         parser.add_argument('cluster_file', metavar='CLUSTER_FILE',
                             help='YAML cluster file (Tenks variables).')
+        parser.add_argument(
+            '--playbook-dir', metavar='DIR',
+            help='What playbook_dir is in the file\'s Jinja values: '
+                 'Tenks\' ansible/ directory unless given (the Ansible '
+                 'entry points give theirs).')
         return parser
 
     def cluster(self, parsed_args):
-        return config.load(parsed_args.cluster_file, self.app.conf)
+        return config.load(parsed_args.cluster_file, self.app.conf,
+                           playbook_dir=parsed_args.playbook_dir)
 
 
 class Validate(_ClusterCommand):

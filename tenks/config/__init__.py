@@ -115,11 +115,14 @@ def parse(data, conf, source='<cluster>', facts=None, playbook_dir=None):
                     source, ', '.join(ignored))
     node_types = _node_types(top, top.choice('default_ironic_driver',
                                              DRIVERS, 'ipmi'), site)
+    specs = _specs(top, node_types)
+    hypervisors = hosts.hypervisors(top, site)
+    hosts.check_physnets(source, specs, node_types, hypervisors)
     return model.Cluster(
         source=source,
         node_types=node_types,
-        specs=_specs(top, node_types),
-        hypervisors=hosts.hypervisors(top, site),
+        specs=specs,
+        hypervisors=hypervisors,
         network=settings.network(top, site, node_types),
         libvirt=settings.libvirt(top, site),
         ipmi=settings.ipmi(top, site),

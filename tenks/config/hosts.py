@@ -14,6 +14,7 @@
 
 from oslo_config import types
 
+from tenks import exception
 from tenks import model
 from tenks import units
 
@@ -56,6 +57,20 @@ def hypervisors(top, site):
             capacity=_capacity(entry),
             ssh_user=ssh[0], ssh_port=ssh[1], ssh_key=ssh[2]))
     return tuple(result)
+
+
+def check_physnets(source, specs, node_types, hypervisors):
+    """Refuse, as placing nodes would, a spec no hypervisor can take.
+
+    A node needs every physnet of its type mapped on its hypervisor.
+    """
+    for spec in specs:
+        physnets = set(node_types[spec.type].physical_networks)
+        if spec.count and not any(physnets <= set(h.physnet_mappings)
+                                  for h in hypervisors):
+            raise exception.PhysnetsUnmapped(
+                source=source, node_type=spec.type, physnets=sorted(
+                    physnets - set(hypervisors[0].physnet_mappings)))
 
 
 def local_uri(top, site):
