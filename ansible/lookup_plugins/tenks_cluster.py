@@ -116,4 +116,16 @@ class LookupModule(LookupBase):
             cluster['hypervisors'] = found
         cluster.update((key, value) for key, value in given.items()
                        if key not in LAYER_VARIABLES)
-        return [yaml.safe_dump(cluster, default_flow_style=False)]
+        return [yaml.safe_dump(_plain(cluster), default_flow_style=False)]
+
+
+def _plain(value):
+    """value in plain Python types: Ansible's own do not dump as YAML."""
+    if isinstance(value, dict):
+        return {_plain(key): _plain(each) for key, each in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(each) for each in value]
+    for kind in (bool, int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    return value

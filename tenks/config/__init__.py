@@ -103,7 +103,7 @@ def parse(data, conf, source='<cluster>', facts=None, playbook_dir=None):
     site = overrides.Overrides(conf)
     data, helpers = render.render_cluster(
         source, data, _facts_for(source, data, site, facts),
-        playbook_dir or os.getcwd())
+        playbook_dir or os.getcwd(), lambda key: key in TOP_LEVEL)
     top = reader.Reader(source, '', data)
     ignored = sorted((key for key in data
                       if variables.ansible_only(key) is not None), key=str)

@@ -168,13 +168,15 @@ class Renderer:
                                     problem=problem)
 
 
-def render_cluster(source, data, facts_for, playbook_dir):
-    """The file's data with every value rendered, and the names used.
+def render_cluster(source, data, facts_for, playbook_dir, wanted):
+    """The file's data with the values Tenks reads rendered, and the
+    names they use.
 
-    Values are rendered on each hypervisor's facts (facts_for(name)); a
-    hypervisor's own entry on its own. A cluster-wide value must come out
-    the same on every hypervisor. Returns (data, variables that values
-    refer to).
+    Values of keys wanted(key) are rendered (others, such as those only
+    Ansible used, stay as written), on each hypervisor's facts
+    (facts_for(name)); a hypervisor's own entry on its own. A
+    cluster-wide value must come out the same on every hypervisor.
+    Returns (data, variables that values refer to).
     """
     if not isinstance(data, dict) or not has_templates(data):
         return data, frozenset()
@@ -190,7 +192,7 @@ def render_cluster(source, data, facts_for, playbook_dir):
              'inventory_hostname_short': name.split('.')[0],
              'groups': groups})
         for key in data:
-            if key == 'hypervisors':
+            if key == 'hypervisors' or not wanted(key):
                 continue
             value = renderer.value(key)
             if key in seen and has_templates(data[key]) and \
@@ -208,7 +210,8 @@ def render_cluster(source, data, facts_for, playbook_dir):
         referenced |= renderer.referenced
     if 'hypervisors' in data and not entries:
         rendered['hypervisors'] = data['hypervisors']
-    return {key: rendered[key] for key in data}, frozenset(referenced)
+    return ({key: rendered.get(key, data[key]) for key in data},
+            frozenset(referenced))
 
 
 def without_facts(source, data, path, value):

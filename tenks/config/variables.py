@@ -20,12 +20,25 @@ from the Ansible Tenks" lists both; tests/unit/test_variables.py keeps the
 three in step.
 """
 
+# The original's own variables (its group_vars, host_vars and playbooks)
+# that Tenks reads with their meaning; tenks.config.TOP_LEVEL has them.
+ORIGINAL = frozenset([
+    'bmc_emulators', 'bridge_prefix', 'bridge_type', 'default_boot_mode',
+    'default_ironic_driver', 'deploy_kernel', 'deploy_ramdisk',
+    'ipmi_address', 'ipmi_password', 'ipmi_port_range_end',
+    'ipmi_port_range_start', 'ipmi_username', 'libvirt_local_uri',
+    'libvirt_pool_name', 'libvirt_pool_path', 'libvirt_vm_emulator',
+    'libvirt_vm_engine', 'log_directory', 'node_name_prefix', 'node_types',
+    'nova_flavors', 'physnet_mappings', 'redfish_address',
+    'redfish_password', 'redfish_username', 'specs', 'state_file_path',
+    'vol_name_prefix', 'wait_for_placement',
+])
+
 # Variables of the stackhpc libvirt-vm and libvirt-host roles that Tenks
 # honours, with the original's meaning (see tenks.config.settings).
 ROLE_VARIABLES = frozenset([
     'libvirt_cpu_mode_default', 'libvirt_custom_socket_path',
-    'libvirt_host_install_daemon', 'libvirt_pool_group',
-    'libvirt_pool_mode', 'libvirt_pool_owner', 'libvirt_pool_type',
+    'libvirt_host_install_daemon', 'libvirt_pool_type',
     'libvirt_vm_arch', 'libvirt_vm_default_console_log_dir',
     'libvirt_vm_log_owner', 'libvirt_vm_ovmf_efi_firmware_path',
     'libvirt_vm_ovmf_efi_variable_store_format',
@@ -101,6 +114,12 @@ ANSIBLE_ONLY = dict(
     cmd='the Ansible entry points read it (ansible/deploy.yml '
         '-e cmd=teardown); the tenks command has deploy and teardown',
     libvirt_pool_capacity='directory pools, the only kind, have none',
+    libvirt_pool_mode='Tenks\' pool directory is mode 0755, the '
+                      'original\'s default',
+    libvirt_pool_owner='Tenks\' pool directory is root\'s; libvirt gives '
+                       'each volume to QEMU',
+    libvirt_pool_group='Tenks\' pool directory is root\'s; libvirt gives '
+                       'each volume to QEMU',
     libvirt_require_vt='libvirt_vm_engine auto already falls back to '
                        'plain QEMU',
     sushy_emulator_conf_path='the emulator\'s files live in Tenks\' state '

@@ -114,6 +114,11 @@ class TestAnsibleEntryPoints(base.TenksTestCase):
         self.source = self.source_prefix + 'lb'
         self.linux_bridge(self.source)
         self.kolla_logs = os.path.join(self.workdir, 'kolla')
+        # Each hypervisor's own /var/lib/libvirt (a namespace host's is
+        # its own), as tests/functional/test_multihost.py has it.
+        self.pool_path = '/var/lib/libvirt/%s' % self.pool
+        self.addCleanup(base.run, ['rm', '-rf', self.pool_path],
+                        check=False)
 
     def write(self, name, text):
         path = os.path.join(self.workdir, name)
@@ -134,8 +139,6 @@ class TestAnsibleEntryPoints(base.TenksTestCase):
             'redfish_port': base._tcp_free_port(),
             'kolla_logs': self.kolla_logs,
             'tenks_config_file': self.conf_file}))
-
-    pool_path = property(lambda self: os.path.join(self.workdir, 'pool'))
 
     def playbook(self, name, *extra, inventory=None):
         tmp = os.path.join(self.workdir, 'ansible-tmp')

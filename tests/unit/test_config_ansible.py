@@ -329,3 +329,27 @@ class TestFilters(testtools.TestCase):
     def test_flatten(self):
         self.assertEqual([1, 2, 3, [4]],
                          filters.flatten([1, [2, [3, [4]]]], levels=2))
+
+
+class TestRenderedOnlyWhatIsRead(AnsibleFileTestCase):
+
+    def test_ansible_only_values_are_not_rendered(self):
+        data = kayobe_compute()
+        data['ansible_python_interpreter'] = '{{ ansible_playbook_python }}'
+        self.parse(data)
+
+    def test_unknown_key_named_before_its_jinja(self):
+        data = kayobe_compute()
+        data['libvirt_vm_emualtor'] = '{{ nowhere }}'
+        self.assertConfigError(data, "tenks.yml: libvirt_vm_emualtor: "
+                               "unknown key; did you mean "
+                               "'libvirt_vm_emulator'?")
+
+    def test_unmapped_physnet_found_by_validate(self):
+        data = kayobe_compute()
+        data['node_types']['type1']['physical_networks'] = ['physnet9']
+        err = self.assertRaises(exception.PhysnetsUnmapped, self.parse, data)
+        self.assertIn("node type 'type1' uses physical network(s) physnet9",
+                      str(err))
+        data['specs'][1]['count'] = 0
+        self.parse(data)
