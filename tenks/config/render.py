@@ -169,8 +169,7 @@ class Renderer:
 
 
 def render_cluster(source, data, facts_for, playbook_dir, wanted):
-    """The file's data with the values Tenks reads rendered, and the
-    names they use.
+    """The file's data, its values Tenks reads rendered; names they use.
 
     Values of keys wanted(key) are rendered (others, such as those only
     Ansible used, stay as written), on each hypervisor's facts
