@@ -140,10 +140,12 @@ class TestAnsibleEntryPoints(base.TenksTestCase):
             'kolla_logs': self.kolla_logs,
             'tenks_config_file': self.conf_file}))
 
-    def playbook(self, name, *extra, inventory=None):
+    def playbook(self, name, *extra, inventory=None, path=None):
         tmp = os.path.join(self.workdir, 'ansible-tmp')
         env = dict(os.environ, ANSIBLE_LOCAL_TEMP=tmp,
                    ANSIBLE_REMOTE_TEMP=tmp, ANSIBLE_NOCOLOR='1')
+        if path:
+            env['PATH'] = path + os.pathsep + env['PATH']
         argv = [ANSIBLE_PLAYBOOK, '-vvv', '--inventory',
                 inventory or os.path.join(self.checkout, 'ansible',
                                           'inventory')]
@@ -181,16 +183,37 @@ class TestAnsibleEntryPoints(base.TenksTestCase):
                          (info.st_uid, info.st_gid,
                           stat.S_IMODE(info.st_mode)))
 
+    def ovs_vsctl_wrapper(self):
+        """An ovs-vsctl on the PATH standing for the real one, as Kayobe's
+        dev/ovs-vsctl stands for a containerised Open vSwitch's."""
+        directory = os.path.join(self.workdir, 'wrapper')
+        os.makedirs(directory)
+        self.wrapped = os.path.join(self.workdir, 'ovs-vsctl-calls')
+        with open(os.path.join(directory, 'ovs-vsctl'), 'w') as stream:
+            stream.write('#!/bin/sh\nprintf "%%s\\n" "$*" >> %s\n'
+                         'exec /usr/bin/ovs-vsctl "$@"\n' % self.wrapped)
+        os.chmod(os.path.join(directory, 'ovs-vsctl'), 0o755)
+        return directory
+
     def test_kayobe_style_deploy_and_cmd_teardown(self):
         self.galaxy_install()
         config = self.write('tenks-deploy-config-compute.yml', KAYOBE_STYLE)
+        # The host's libvirt, reached through its socket directory as a
+        # containerised one is.
         extra = ['@' + config, '@' + self.plumbing(),
-                 'bridge_interface=' + self.source]
-        self.playbook('deploy.yml', *extra)
+                 'bridge_interface=' + self.source,
+                 'libvirt_custom_socket_path=/run/libvirt']
+        wrapper = self.ovs_vsctl_wrapper()
+        self.playbook('deploy.yml', *extra, path=wrapper)
+        with open(self.wrapped) as stream:
+            self.assertIn('add-br %s0' % self.bridge_prefix, stream.read())
         # playbook_dir is the checkout's ansible/ directory.
         with open(self.state_file) as stream:
             state = yaml.safe_load(stream)
         (node,) = state['nodes'].values()
+        self.assertEqual(
+            'qemu+unix:///system?socket=/run/libvirt/libvirt-sock',
+            state['hypervisors']['localhost']['libvirt_uri'])
         self.assert_role_variables(self.domain(node['name']), trust=False)
         # The original's BMC defaults: every address, its credentials.
         self.assertEqual(('0.0.0.0', 'username', 'password'),
@@ -209,9 +232,9 @@ class TestAnsibleEntryPoints(base.TenksTestCase):
             time.sleep(1)
         self.assertTrue(os.path.exists(log), log)
         # Nothing to change the second time.
-        second = self.playbook('deploy.yml', *extra)
+        second = self.playbook('deploy.yml', *extra, path=wrapper)
         self.assertIn('no changes', second.stdout)
-        self.playbook('deploy.yml', *extra + ['cmd=teardown'])
+        self.playbook('deploy.yml', *extra + ['cmd=teardown'], path=wrapper)
         self.assertEqual([], self.leftovers())
 
     def test_kolla_style_over_two_hypervisors(self):
