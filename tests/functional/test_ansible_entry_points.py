@@ -184,8 +184,10 @@ class TestAnsibleEntryPoints(base.TenksTestCase):
                           stat.S_IMODE(info.st_mode)))
 
     def ovs_vsctl_wrapper(self):
-        """An ovs-vsctl on the PATH standing for the real one, as Kayobe's
-        dev/ovs-vsctl stands for a containerised Open vSwitch's."""
+        """An ovs-vsctl on the PATH that stands for the real one.
+
+        As Kayobe's dev/ovs-vsctl stands for a containerised Open vSwitch.
+        """
         directory = os.path.join(self.workdir, 'wrapper')
         os.makedirs(directory)
         self.wrapped = os.path.join(self.workdir, 'ovs-vsctl-calls')
