@@ -15,6 +15,7 @@
 Pure: rendering and parsing are tested against golden documents.
 """
 
+import os
 import xml.etree.ElementTree as ET
 
 NAMESPACE = 'https://opendev.org/openstack/tenks/node/1'
@@ -54,6 +55,28 @@ def render(node, volume_paths, engine, emulator=None, console_log=None,
     ET.SubElement(devices, 'rng', model='virtio').append(
         _element('backend', '/dev/urandom', model='random'))
     return ET.tostring(domain, encoding='unicode')
+
+
+def console_log(settings, log_dir, node):
+    """Where node's console is logged, or None; settings: LibvirtSettings.
+
+    In libvirt_vm_default_console_log_dir as the libvirt-vm role names
+    it, if the file gives one; else in Tenks' log directory.
+    """
+    if not node['console_log']:
+        return None
+    if settings.console_log_dir:
+        return os.path.join(settings.console_log_dir,
+                            '%s-console.log' % node['name'])
+    return os.path.join(log_dir, 'console', '%s.log' % node['name'])
+
+
+def efi_files(settings):
+    """render()'s efi from LibvirtSettings: None unless both are given."""
+    if settings.efi_loader and settings.efi_vars_template:
+        return (settings.efi_loader, settings.efi_vars_template,
+                settings.efi_vars_format)
+    return None
 
 
 def _os(domain, boot_mode, arch, efi):

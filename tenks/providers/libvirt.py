@@ -276,20 +276,18 @@ class Domains(contracts.Kind):
 
     def _render(self, ctx, hypervisor, node):
         settings = ctx.cluster.libvirt
-        efi = None
-        if settings.efi_loader and settings.efi_vars_template:
-            efi = (settings.efi_loader, settings.efi_vars_template,
-                   settings.efi_vars_format)
+        console = domain_xml.console_log(settings, ctx.cluster.log_dir, node)
         xml = domain_xml.render(
             node, [os.path.join(settings.pool_path, volume['name'])
                    for volume in node['volumes']],
             engine=_engine(ctx, hypervisor),
             emulator=settings.emulator,
-            console_log=_console_log(ctx.cluster, node),
-            cluster_id=ctx.cluster_id, arch=settings.arch,
-            trust_rx_filters=settings.trust_guest_rx_filters, efi=efi)
+            console_log=console, cluster_id=ctx.cluster_id,
+            arch=settings.arch,
+            trust_rx_filters=settings.trust_guest_rx_filters,
+            efi=domain_xml.efi_files(settings))
         return {'xml': xml, 'facts': domain_xml.parse(xml),
-                'console_log': _console_log(ctx.cluster, node)}
+                'console_log': console}
 
     @staticmethod
     def compare(want, have):
@@ -332,20 +330,6 @@ class Domains(contracts.Kind):
             Domains._apply(conn, plan.Action(action.kind, plan.DELETE,
                                              action.name, action.hypervisor))
         conn.defineXML(action.want['xml'])
-
-
-def _console_log(cluster, node):
-    """Where node's console is logged, or None.
-
-    In libvirt_vm_default_console_log_dir as the libvirt-vm role names
-    it, if the file gives one; else in Tenks' log directory.
-    """
-    if not node['console_log']:
-        return None
-    if cluster.libvirt.console_log_dir:
-        return os.path.join(cluster.libvirt.console_log_dir,
-                            '%s-console.log' % node['name'])
-    return os.path.join(cluster.log_dir, 'console', '%s.log' % node['name'])
 
 
 def _placement_reason(action, nodes):

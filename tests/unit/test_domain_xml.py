@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 
 import testtools
 
+from tenks import model
 from tenks.providers import domain_xml
 
 UUID = '0d7f9c26-2a4b-4c3e-9a51-8f0e1b2c3d4e'
@@ -209,3 +210,28 @@ class TestParseLibvirtOutput(testtools.TestCase):
             'arch': 'x86_64',
             'trust_rx_filters': [False],
         }, facts)
+
+
+class TestSettings(testtools.TestCase):
+
+    def settings(self, **given):
+        return model.LibvirtSettings(engine='qemu', emulator=None,
+                                     pool_name='p', pool_path='/p', **given)
+
+    def test_console_log_in_the_role_directory(self):
+        logged = node(console_log=True)
+        self.assertEqual('/var/log/kolla/tenks/tk0-console.log',
+                         domain_xml.console_log(self.settings(
+                             console_log_dir='/var/log/kolla/tenks'),
+                             '/var/log/tenks', logged))
+        self.assertEqual('/var/log/tenks/console/tk0.log',
+                         domain_xml.console_log(self.settings(),
+                                                '/var/log/tenks', logged))
+        self.assertIsNone(domain_xml.console_log(
+            self.settings(), '/var/log/tenks', node(console_log=False)))
+
+    def test_efi_files_need_both(self):
+        self.assertIsNone(domain_xml.efi_files(self.settings(
+            efi_loader='/a')))
+        self.assertEqual(('/a', '/b', 'raw'), domain_xml.efi_files(
+            self.settings(efi_loader='/a', efi_vars_template='/b')))
