@@ -180,8 +180,8 @@ def render_cluster(source, data, facts_for, playbook_dir, wanted):
     if not isinstance(data, dict) or not has_templates(data):
         return data, frozenset()
     entries = data.get('hypervisors')
-    entries = entries if isinstance(entries, dict) and entries else None
-    names = [str(name) for name in entries] if entries else ['localhost']
+    entries = entries if isinstance(entries, dict) and entries else {}
+    names = [str(name) for name in entries] or ['localhost']
     groups = {'all': names, 'hypervisors': names, 'libvirt': names}
     rendered, referenced, seen = {}, set(), {}
     for name in names:
@@ -191,26 +191,27 @@ def render_cluster(source, data, facts_for, playbook_dir, wanted):
              'inventory_hostname_short': name.split('.')[0],
              'groups': groups})
         for key in data:
-            if key == 'hypervisors' or not wanted(key):
-                continue
-            value = renderer.value(key)
-            if key in seen and has_templates(data[key]) and \
-                    value != rendered[key]:
-                renderer.fail(str(key), (
-                    'comes out as %r on hypervisor %s but %r on %s: Tenks '
-                    'applies one value to the whole cluster' % (
-                        rendered[key], seen[key], value, name)))
-            rendered.setdefault(key, value)
-            seen.setdefault(key, name)
-        if entries:
-            original = next(k for k in entries if str(k) == name)
-            rendered.setdefault('hypervisors', {})[original] = \
-                renderer.render('hypervisors.%s' % name, entries[original])
+            if key != 'hypervisors' and wanted(key):
+                _agree(renderer, key, name, rendered, seen)
+        for key, entry in entries.items():
+            if str(key) == name:
+                rendered.setdefault('hypervisors', {})[key] = \
+                    renderer.render('hypervisors.%s' % name, entry)
         referenced |= renderer.referenced
-    if 'hypervisors' in data and not entries:
-        rendered['hypervisors'] = data['hypervisors']
     return ({key: rendered.get(key, data[key]) for key in data},
             frozenset(referenced))
+
+
+def _agree(renderer, key, name, rendered, seen):
+    """Render key on hypervisor name; as it came out on the others."""
+    value = renderer.value(key)
+    if key in seen and value != rendered[key]:
+        renderer.fail(str(key), (
+            'comes out as %r on hypervisor %s but %r on %s: Tenks applies '
+            'one value to the whole cluster' % (rendered[key], seen[key],
+                                                value, name)))
+    rendered.setdefault(key, value)
+    seen.setdefault(key, name)
 
 
 def without_facts(source, data, path, value):

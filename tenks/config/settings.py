@@ -59,21 +59,9 @@ def _bridge_prefix(top, site, node_types):
 
 
 def libvirt(top, site):
-    pool_name = site.value('libvirt_pool_name', top)
-    if not pool_name or '/' in pool_name:
-        top.fail('%r is not a pool name: it must not be empty or hold /'
-                 % pool_name, 'libvirt_pool_name')
-    pool_path = site.value('libvirt_pool_path', top)
-    if not os.path.isabs(pool_path):
-        top.fail('%r is not an absolute path' % pool_path,
-                 'libvirt_pool_path')
-    pool_type = top.get('libvirt_pool_type', str, 'dir')
-    if pool_type != 'dir':
-        top.fail('%r: Tenks makes directory pools only (dir)' % pool_type,
-                 'libvirt_pool_type')
-    if top.get('libvirt_host_install_daemon', (bool, str)) not in (
-            None, False) and filters.to_bool(
-                top.data['libvirt_host_install_daemon']):
+    pool_name, pool_path = _pool(top, site)
+    install = top.get('libvirt_host_install_daemon', (bool, str), False)
+    if filters.to_bool(install):
         LOG.warning('%s: libvirt_host_install_daemon: Tenks installs no '
                     'libvirt daemon; it uses the one running (see '
                     'tools/setup-host.sh)', top.source)
@@ -91,6 +79,21 @@ def libvirt(top, site):
                                 'libvirt_vm_ovmf_efi_variable_store_path'),
         efi_vars_format=top.choice('libvirt_vm_ovmf_efi_variable_store_format',
                                    ('raw', 'qcow2'), 'raw'))
+
+
+def _pool(top, site):
+    name = site.value('libvirt_pool_name', top)
+    if not name or '/' in name:
+        top.fail('%r is not a pool name: it must not be empty or hold /'
+                 % name, 'libvirt_pool_name')
+    path = site.value('libvirt_pool_path', top)
+    if not os.path.isabs(path):
+        top.fail('%r is not an absolute path' % path, 'libvirt_pool_path')
+    pool_type = top.get('libvirt_pool_type', str, 'dir')
+    if pool_type != 'dir':
+        top.fail('%r: Tenks makes directory pools only (dir)' % pool_type,
+                 'libvirt_pool_type')
+    return name, path
 
 
 def _path(top, key):
