@@ -13,8 +13,11 @@
 """Read and validate a cluster file into a tenks.model.Cluster.
 
 The file keeps the variables of the original, Ansible-based Tenks so an
-existing Kayobe override works unchanged. Site defaults come from
-tenks.conf; a value in the cluster file wins (tenks.overrides).
+existing Kayobe override works unchanged (tenks.config.variables lists
+them; tenks.config.render renders their Jinja first). Site defaults come
+from tenks.conf; a value in the cluster file wins (tenks.overrides). Here:
+node types, specs and flavors; tenks.config.hosts reads the hypervisors,
+tenks.config.settings the cluster-wide settings.
 """
 
 import collections
