@@ -106,8 +106,9 @@ class Kind(abc.ABC):
     def apply(self, ctx, hypervisor, actions):
         """Carry out actions (this kind's, on hypervisor); raises on failure.
 
-        Outcomes worth keeping (a UUID Ironic chose) go into ctx.state,
-        which deploy saves after the step.
+        Outcomes worth keeping (a UUID Ironic chose) go to ctx.outcomes
+        (tenks.records.Outcomes), never into ctx.state directly: deploy
+        merges them in, in the thread that saves the state.
         """
 
 

@@ -26,6 +26,7 @@ import sys
 import tempfile
 
 from tenks import exception
+from tenks import records
 
 SCHEMA_VERSION = 1
 
@@ -42,13 +43,8 @@ def cluster_id(path):
 
 
 def empty(path):
-    return {
-        'schema_version': SCHEMA_VERSION,
-        'cluster_id': cluster_id(path),
-        'credentials': {},
-        'hypervisors': {},
-        'nodes': {},
-    }
+    return records.State(schema_version=SCHEMA_VERSION,
+                         cluster_id=cluster_id(path))
 
 
 def load(path):
@@ -66,11 +62,12 @@ def load(path):
     if version != SCHEMA_VERSION:
         raise exception.StateSchemaMismatch(path=path, version=version,
                                             expected=SCHEMA_VERSION)
-    return data
+    return records.State.from_dict(data)
 
 
-def save(path, data):
-    """Replace path with data in one atomic step."""
+def save(path, state):
+    """Replace path with the records.State in one atomic step."""
+    data = state.to_dict()
     directory = os.path.dirname(path) or '.'
     os.makedirs(directory, mode=0o700, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix='.state-')

@@ -25,26 +25,26 @@ def render(node, volume_paths, engine, emulator=None, console_log=None,
            cluster_id=''):
     """The domain XML of node; volume_paths in the node's volume order."""
     domain = ET.Element('domain', type=engine)
-    _text(domain, 'name', node['name'])
-    _text(domain, 'uuid', node['uuid'])
-    _text(domain, 'memory', str(node['memory_mb']), unit='MiB')
-    _text(domain, 'vcpu', str(node['vcpus']))
+    _text(domain, 'name', node.name)
+    _text(domain, 'uuid', node.uuid)
+    _text(domain, 'memory', str(node.memory_mb), unit='MiB')
+    _text(domain, 'vcpu', str(node.vcpus))
     metadata = ET.SubElement(domain, 'metadata')
     ET.SubElement(metadata, '{%s}node' % NAMESPACE, cluster=cluster_id,
-                  spec=node['spec'])
-    _os(domain, node['boot_mode'])
+                  spec=node.spec)
+    _os(domain, node.boot_mode)
     features = ET.SubElement(domain, 'features')
     ET.SubElement(features, 'acpi')
     ET.SubElement(features, 'apic')
-    if node.get('cpu_mode'):
-        ET.SubElement(domain, 'cpu', mode=node['cpu_mode'])
+    if node.cpu_mode:
+        ET.SubElement(domain, 'cpu', mode=node.cpu_mode)
     _text(domain, 'on_crash', 'destroy')
     devices = ET.SubElement(domain, 'devices')
     if emulator:
         _text(devices, 'emulator', emulator)
     for index, path in enumerate(volume_paths):
         _disk(devices, path, index)
-    for nic in node['nics']:
+    for nic in node.nics:
         _nic(devices, nic)
     _console(devices, console_log)
     ET.SubElement(devices, 'rng', model='virtio').append(
@@ -76,8 +76,8 @@ def _disk(devices, path, index):
 
 def _nic(devices, nic):
     interface = ET.SubElement(devices, 'interface', type='direct')
-    ET.SubElement(interface, 'mac', address=nic['mac'])
-    ET.SubElement(interface, 'source', dev=nic['veth_node'],
+    ET.SubElement(interface, 'mac', address=nic.mac)
+    ET.SubElement(interface, 'source', dev=nic.veth_node,
                   mode='passthrough')
     ET.SubElement(interface, 'model', type='virtio')
 
