@@ -41,9 +41,12 @@ LOG = logging.getLogger(__name__)
 def session(conf, cluster, teardown=False, write=True, force=False):
     """A Context for a run, holding the state lock when it will write."""
     path = cluster.state_file_path
+    # A state file that cannot be trusted is refused before the lock is
+    # taken, so that the refusal leaves no lock file behind either.
+    state_module.load(path, cluster.source)
     lock = state_module.locked(path) if write else contextlib.nullcontext()
     with lock:
-        previous = state_module.load(path)
+        previous = state_module.load(path, cluster.source)
         _keep_secret(previous.credentials)
         if teardown:
             desired = _all_absent(previous)

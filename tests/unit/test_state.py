@@ -105,7 +105,7 @@ class TestSaveLoad(StateTestCase):
 
     def test_creates_directory(self):
         path = os.path.join(self.dir, 'sub', 'state.json')
-        state.save(path, state.empty(self.path))
+        state.save(path, state.empty(path))
         self.assertEqual(state.SCHEMA_VERSION,
                          state.load(path).schema_version)
         self.assertEqual(0o700, stat.S_IMODE(
@@ -116,7 +116,8 @@ class TestSaveLoad(StateTestCase):
             json.dump({'schema_version': 2, 'nodes': {}}, stream)
         err = self.assertRaises(exception.StateError, state.load, self.path)
         self.assertEqual('State file %s has schema version 2; this Tenks '
-                         'reads version 1.' % self.path, str(err))
+                         'reads version 1. A newer Tenks wrote it: run that '
+                         'one; nothing was changed.' % self.path, str(err))
 
     def test_missing_schema_version(self):
         with open(self.path, 'w') as stream:

@@ -20,7 +20,6 @@ the same JSON.
 import copy
 import json
 import os
-import shutil
 
 import fixtures
 import testtools
@@ -50,10 +49,13 @@ class TestCapturedFiles(testtools.TestCase):
         directory = self.useFixture(fixtures.TempDir()).path
         for name in FILES:
             path = os.path.join(directory, name)
-            shutil.copy(os.path.join(HERE, name), path)
-            loaded = state.load(path)
-            state.save(path, loaded)
-            self.assertEqual(captured(name), json.load(open(path)), name)
+            # As the file would be had it been written at this path.
+            data = dict(captured(name), cluster_id=state.cluster_id(path))
+            with open(path, 'w') as stream:
+                json.dump(data, stream, indent=1, sort_keys=True)
+            before = open(path).read()
+            state.save(path, state.load(path))
+            self.assertEqual(before, open(path).read(), name)
 
     def test_desired_values_and_outcomes_apart(self):
         deployed = records.State.from_dict(captured('deployed.json'))
