@@ -195,12 +195,13 @@ class Request:
     free; ``refused`` says, per other hypervisor, why it cannot take the
     node. ``state`` is the next state as far as it is known: nodes to be
     removed are already absent, kept nodes have their wanted hardware and
-    nodes placed before this one are in it.
+    nodes placed before this one are in it (a tenks.records.State, to be
+    read only).
     """
     cluster: typing.Any
     spec: typing.Any
     node_type: typing.Any
-    state: dict
+    state: typing.Any
     candidates: tuple
     refused: dict
 

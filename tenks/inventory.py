@@ -39,8 +39,8 @@ class ListColumn(columns.FormattableColumn):
         return list(self._value)
 
 
-def rows(path, conf):
-    data = state_module.load(path)
+def rows(path, conf, cluster_file=None):
+    data = state_module.load(path, cluster_file)
     states = _power_states(conf, path, data)
     enrolled = _ironic_nodes(data, conf)
     return [_row(node, states.get(node.name, 'missing'),

@@ -55,9 +55,10 @@ NO_CLOUD = ('no Ironic cloud is configured (set OS_CLOUD or [ironic] cloud '
             'in tenks.conf)')
 
 
-def verify(conf, state_path, power=False, pxe=False, nodes=None):
+def verify(conf, state_path, power=False, pxe=False, nodes=None,
+           cluster_file=None):
     """Results of every check of every node (or of the nodes named)."""
-    data = state_module.load(state_path)
+    data = state_module.load(state_path, cluster_file)
     chosen = _chosen(data, state_path, nodes)
     world = _World(conf, state_path, data)
     try:
