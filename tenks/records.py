@@ -173,6 +173,11 @@ class Node:
         return bool(self.ironic_config)
 
     @property
+    def known_to_ironic(self):
+        """Whether the node is, or was, to be an Ironic node."""
+        return self.enrolled or bool(self.outcome.ironic_uuid)
+
+    @property
     def redfish_system_path(self):
         """The path of the node's Redfish system under the service."""
         return '/redfish/v1/Systems/%s' % self.uuid

@@ -139,8 +139,7 @@ class _World:
 
 def _ironic_view(conf, data):
     """(nodes by name, ports by MAC, None), or a reason they are unknown."""
-    if not any(node.enrolled or node.outcome.ironic_uuid
-               for node in data.nodes.values()):
+    if not any(node.known_to_ironic for node in data.nodes.values()):
         return {}, {}, None
     if not ironic_client.configured(conf):
         return None, None, NO_CLOUD
@@ -173,7 +172,7 @@ def _passive(world, node):
 
 
 def _ironic(world, node):
-    if not (node.enrolled or node.outcome.ironic_uuid):
+    if not node.known_to_ironic:
         outcome = checks.skipped, 'not enrolled (its spec has no ' \
                                   'ironic_config)'
     elif world.ironic_nodes is None:

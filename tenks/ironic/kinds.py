@@ -35,7 +35,7 @@ def _known_to_ironic(ctx, hypervisor):
     """
     if ctx.teardown and not ctx.state.nodes:
         return client.configured(ctx.conf)
-    return any(node.enrolled or node.outcome.ironic_uuid
+    return any(node.known_to_ironic
                for node in ctx.state.nodes_on(hypervisor.name))
 
 
