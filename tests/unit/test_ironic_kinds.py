@@ -10,7 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import copy
 import dataclasses
+import types
 
 import testtools
 
@@ -147,3 +149,46 @@ class TestFlavorWrites(testtools.TestCase):
         self.assertIsNone(ctx.state.outcome.flavors)
         ctx.outcomes.merge_into(ctx.state)
         self.assertEqual(['rc', 'old'], ctx.state.made_flavors)
+
+
+class FakeCompute:
+    """Nova's flavors, as the flavor kind reads them."""
+
+    def __init__(self, names):
+        self.names = names
+
+    def flavors(self):
+        return [types.SimpleNamespace(name=name, id='f-' + name, ram=256,
+                                      vcpus=1, disk=1) for name in self.names]
+
+    def fetch_flavor_extra_specs(self, flavor):
+        return types.SimpleNamespace(extra_specs={})
+
+
+class TestPlanningIsPure(testtools.TestCase):
+    """Planning the Ironic kinds reads the state and never writes it."""
+
+    def test_nodes_ports_flavors(self):
+        data = fakes.cluster_data(2, specs=[{
+            'type': 'small', 'count': 2,
+            'ironic_config': {'resource_class': 'rc'}}], nova_flavors=[
+                {'resource_class': 'rc', 'node_type': 'small',
+                 'name': 'new'}])
+        cluster, state = fakes.scheduled(data)
+        state.outcome.flavors = ['old']
+        state.nodes['tk1'].outcome.ironic_uuid = 'id-tk1'
+        ironic = fakes.FakeIronic({'tk1': ironic_node(state, 'tk1')},
+                                  {})
+        ironic.conn = types.SimpleNamespace(compute=FakeCompute(['old']))
+        ctx = fakes.FakeContext(cluster, state, ironic=ironic)
+        before = copy.deepcopy(state.to_dict())
+        hypervisor = cluster.hypervisors[0]
+        planned = {kind.name: [(a.verb, a.name)
+                               for a in kind.plan(ctx, hypervisor)]
+                   for kind in (kinds.Nodes(), kinds.Ports(),
+                                flavors.Flavors())}
+        self.assertEqual(before, state.to_dict())
+        self.assertEqual([(plan.DELETE, 'old'), (plan.CREATE, 'new')],
+                         sorted(planned['nova-flavor'], reverse=True))
+        self.assertIn((plan.CREATE, 'tk0'), planned['ironic-node'])
+        self.assertEqual(2, len(planned['ironic-port']))
