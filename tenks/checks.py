@@ -47,15 +47,15 @@ class Result(typing.NamedTuple):
 
 
 def passed(node, check, detail):
-    return Result(node['name'], check, PASSED, detail)
+    return Result(node.name, check, PASSED, detail)
 
 
 def failed(node, check, detail):
-    return Result(node['name'], check, FAILED, detail)
+    return Result(node.name, check, FAILED, detail)
 
 
 def skipped(node, check, reason):
-    return Result(node['name'], check, SKIPPED, reason)
+    return Result(node.name, check, SKIPPED, reason)
 
 
 def _outcome(node, check, problems, good):
@@ -68,17 +68,17 @@ def domain(node, facts, cluster_id):
     """The domain exists, is Tenks', and has the recorded hardware."""
     if facts is None:
         return failed(node, 'domain', 'no domain %s on %s; %s' % (
-            node['name'], node['hypervisor'], FIX))
+            node.name, node.hypervisor, FIX))
     problems = []
     if facts['cluster'] != cluster_id:
         problems.append('domain is not marked as made by this cluster')
     expected = {
-        'uuid': node['uuid'],
-        'memory_mb': node['memory_mb'],
-        'vcpus': node['vcpus'],
-        'boot_mode': node['boot_mode'],
-        'nics': [(nic['mac'], nic['veth_node']) for nic in node['nics']],
-        'disks': [volume['name'] for volume in node['volumes']],
+        'uuid': node.uuid,
+        'memory_mb': node.memory_mb,
+        'vcpus': node.vcpus,
+        'boot_mode': node.boot_mode,
+        'nics': [(nic.mac, nic.veth_node) for nic in node.nics],
+        'disks': [volume.name for volume in node.volumes],
     }
     seen = dict(facts, nics=[tuple(nic) for nic in facts['nics']],
                 disks=[os.path.basename(disk) for disk in facts['disks']])
@@ -90,8 +90,8 @@ def domain(node, facts, cluster_id):
         problems[-1] += '; ' + FIX
     return _outcome(node, 'domain', problems, '%d MiB, %d vCPU(s), %d '
                     'NIC(s), %d disk(s) as recorded' % (
-                        node['memory_mb'], node['vcpus'], len(node['nics']),
-                        len(node['volumes'])))
+                        node.memory_mb, node.vcpus, len(node.nics),
+                        len(node.volumes)))
 
 
 def wiring(node, net):
@@ -100,24 +100,24 @@ def wiring(node, net):
     net is the hypervisor's tenks.network.facts.NetworkFacts.
     """
     problems = []
-    for nic in node['nics']:
-        end, bridge = nic['veth_bridge'], nic['bridge']
+    for nic in node.nics:
+        end, bridge = nic.veth_bridge, nic.bridge
         link = net.links.get(end)
         if link is None:
-            problems.append('veth %s (%s) is missing' % (end, nic['physnet']))
+            problems.append('veth %s (%s) is missing' % (end, nic.physnet))
             continue
-        if link.peer != nic['veth_node']:
+        if link.peer != nic.veth_node:
             problems.append('veth %s is paired with %s, not %s' % (
-                end, link.peer, nic['veth_node']))
+                end, link.peer, nic.veth_node))
         on = net.bridge_of(end)
         if on != bridge:
             problems.append('veth %s is on %s, not on bridge %s of %s' % (
-                end, on or 'no bridge', bridge, nic['physnet']))
+                end, on or 'no bridge', bridge, nic.physnet))
     if problems:
         problems[-1] += '; ' + FIX
     return _outcome(node, 'wiring', problems, ', '.join(
-        '%s on %s' % (nic['veth_bridge'], nic['bridge'])
-        for nic in node['nics']))
+        '%s on %s' % (nic.veth_bridge, nic.bridge)
+        for nic in node.nics))
 
 
 def bmc(node, answer, domain_running):
@@ -136,10 +136,10 @@ def bmc(node, answer, domain_running):
 
 
 def bmc_name(node):
-    bmc_record = node['bmc']
-    return '%s BMC %s:%s' % ('IPMI' if bmc_record['driver'] == 'ipmi'
-                             else 'Redfish', bmc_record['address'],
-                             bmc_record['port'])
+    bmc_record = node.bmc
+    return '%s BMC %s:%s' % ('IPMI' if bmc_record.driver == 'ipmi'
+                             else 'Redfish', bmc_record.address,
+                             bmc_record.port)
 
 
 def ironic_node(node, expected, have):
@@ -151,11 +151,11 @@ def ironic_node(node, expected, have):
     """
     if have is None:
         return failed(node, 'ironic-node', 'Ironic has no node named %s; '
-                      '%s' % (node['name'], FIX))
+                      '%s' % (node.name, FIX))
     problems = []
-    if have['id'] != node['ironic_uuid']:
+    if have['id'] != node.outcome.ironic_uuid:
         problems.append('Ironic node %s is %s, recorded %s' % (
-            node['name'], have['id'], node['ironic_uuid']))
+            node.name, have['id'], node.outcome.ironic_uuid))
     changed = fields.node_changes(expected, have)
     if changed:
         problems.append('%s differ from what Tenks set (%s)' % (
@@ -185,13 +185,13 @@ def ironic_ports(node, wanted, ports):
                 want['address'], want['physical_network']))
             continue
         changed = fields.port_changes(dict(
-            want, node_id=node['ironic_uuid']), have)
+            want, node_id=node.outcome.ironic_uuid), have)
         if changed:
             problems.append('port %s: %s differ' % (
                 want['address'], ', '.join(changed)))
     addresses = {want['address'] for want in wanted}
     strays = sorted(address for address, port in ports.items()
-                    if port.get('node_id') == node['ironic_uuid']
+                    if port.get('node_id') == node.outcome.ironic_uuid
                     and address not in addresses)
     if strays:
         problems.append('port(s) %s match no NIC of the node' %
@@ -208,8 +208,8 @@ def pxe_nic(node, ports):
     Without Ironic ports to say, the first NIC, which is also the one the
     firmware tries first.
     """
-    for nic in node['nics']:
-        port = ports.get(nic['mac'])
+    for nic in node.nics:
+        port = ports.get(nic.mac)
         if port is None or port.get('is_pxe_enabled', True):
             return nic
     return None
@@ -221,26 +221,26 @@ def pxe(node, nic, exchange, waited):
     exchange is a tenks.network.dhcp.Exchange; waited the seconds since
     power on.
     """
-    where = 'veth %s (%s)' % (nic['veth_node'], nic['physnet'])
+    where = 'veth %s (%s)' % (nic.veth_node, nic.physnet)
     answer = exchange.answered
     if answer is not None:
         return passed(node, 'pxe', 'DHCP %s to %s reached %s intact %d s '
                       'after power on' % (
                           dhcp.NAMES.get(answer.type, answer.type),
-                          nic['mac'], where, waited))
+                          nic.mac, where, waited))
     if not exchange.discovers:
         return failed(node, 'pxe', 'no DHCP DISCOVER from %s on %s in %d s '
-                      'after power on' % (nic['mac'], where, waited))
+                      'after power on' % (nic.mac, where, waited))
     if exchange.replies:
         return failed(node, 'pxe', '%d DHCP repl%s to %s reached %s '
                       'damaged (bad IP or UDP checksum), so the node '
                       'drops them' % (
                           len(exchange.replies),
                           'y' if len(exchange.replies) == 1 else 'ies',
-                          nic['mac'], where))
+                          nic.mac, where))
     return failed(node, 'pxe', 'no DHCP server answered on physnet %s: %d '
                   'DISCOVER(s) from %s got no reply on %s' % (
-                      nic['physnet'], exchange.discovers, nic['mac'], where))
+                      nic.physnet, exchange.discovers, nic.mac, where))
 
 
 def summary(results):

@@ -29,9 +29,11 @@ from tenks import hypervisors as hypervisors_module
 from tenks.ironic import client as ironic_client
 from tenks import kinds as kinds_module
 from tenks import plugins
-from tenks import schedule
+from tenks import records
+from tenks import state as state_module
 
 LOG = logging.getLogger(__name__)
+_UNSET = object()
 
 
 class Run:
@@ -43,25 +45,43 @@ class Run:
         self.state = state
         self.teardown = teardown
         self.force = force
+        # What apply finds out, from any thread; merged in before a save.
+        self.outcomes = records.Outcomes()
 
     @property
     def cluster_id(self):
-        return self.state['cluster_id']
+        return self.state.cluster_id
+
+    def save(self):
+        """Merge the outcomes recorded so far and save the state.
+
+        Only the main thread calls this, so the state is never serialised
+        while another thread changes it.
+        """
+        self.outcomes.merge_into(self.state)
+        state_module.save(self.cluster.state_file_path, self.state)
+
+    def ironic_uuid(self, name):
+        """The node's Ironic UUID, as recorded in the state or this run."""
+        recorded = self.outcomes.latest(records.NODE, name, 'ironic_uuid',
+                                        _UNSET)
+        if recorded is _UNSET:
+            return self.state.nodes[name].outcome.ironic_uuid
+        return recorded
 
     def present_nodes(self, hypervisor, bmc_driver=None):
         """Nodes wanted on hypervisor, optionally those of one BMC kind."""
         if self.teardown:
             return []
-        return [node for node in self.state['nodes'].values()
-                if node['hypervisor'] == hypervisor.name
-                and schedule.is_present(node)
-                and bmc_driver in (None, node['bmc']['driver'])]
+        return [node for node in self.state.nodes_on(hypervisor.name)
+                if node.is_present
+                and bmc_driver in (None, node.bmc.driver)]
 
     def served_nodes(self, hypervisor, emulator):
         """Nodes wanted on hypervisor whose BMC the emulator serves."""
         return [node for node in self.present_nodes(hypervisor)
                 if self.cluster.bmc_emulators.get(
-                    node['bmc']['driver']) == emulator]
+                    node.bmc.driver) == emulator]
 
 
 class Facts:

@@ -106,8 +106,9 @@ class Kind(abc.ABC):
     def apply(self, ctx, hypervisor, actions):
         """Carry out actions (this kind's, on hypervisor); raises on failure.
 
-        Outcomes worth keeping (a UUID Ironic chose) go into ctx.state,
-        which deploy saves after the step.
+        Outcomes worth keeping (a UUID Ironic chose) go to ctx.outcomes
+        (tenks.records.Outcomes), never into ctx.state directly: deploy
+        merges them in, in the thread that saves the state.
         """
 
 
@@ -194,12 +195,13 @@ class Request:
     free; ``refused`` says, per other hypervisor, why it cannot take the
     node. ``state`` is the next state as far as it is known: nodes to be
     removed are already absent, kept nodes have their wanted hardware and
-    nodes placed before this one are in it.
+    nodes placed before this one are in it (a tenks.records.State, to be
+    read only).
     """
     cluster: typing.Any
     spec: typing.Any
     node_type: typing.Any
-    state: dict
+    state: typing.Any
     candidates: tuple
     refused: dict
 

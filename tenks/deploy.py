@@ -29,6 +29,7 @@ from tenks import context as ctx_module
 from tenks import contracts
 from tenks import plan as plan_module
 from tenks import plugins
+from tenks import records
 from tenks import redact
 from tenks import schedule
 from tenks import state as state_module
@@ -40,10 +41,13 @@ LOG = logging.getLogger(__name__)
 def session(conf, cluster, teardown=False, write=True, force=False):
     """A Context for a run, holding the state lock when it will write."""
     path = cluster.state_file_path
+    # A state file that cannot be trusted is refused before the lock is
+    # taken, so that the refusal leaves no lock file behind either.
+    state_module.load(path, cluster.source)
     lock = state_module.locked(path) if write else contextlib.nullcontext()
     with lock:
-        previous = state_module.load(path)
-        _keep_secret(previous['credentials'])
+        previous = state_module.load(path, cluster.source)
+        _keep_secret(previous.credentials)
         if teardown:
             desired = _all_absent(previous)
         else:
@@ -85,14 +89,14 @@ def _capacity_facts(cluster):
 
 
 def _all_absent(previous):
-    for node in previous['nodes'].values():
-        node['state'] = schedule.ABSENT
+    for node in previous.nodes.values():
+        node.state = records.ABSENT
     return previous
 
 
 def _ensure_credentials(cluster, state):
     """BMC credentials: the file's, else those chosen before, else new."""
-    credentials = state['credentials']
+    credentials = state.credentials
     for kind, settings in (('ipmi', cluster.ipmi),
                            ('redfish', cluster.redfish)):
         for key, make in (('username', lambda: 'tenks'),
@@ -132,7 +136,7 @@ def apply(ctx, actions, progress=lambda line: None):
     after lane wait for both.
     """
     path = ctx.cluster.state_file_path
-    state_module.save(path, ctx.state)
+    ctx.save()
     lanes = {kind.name: kind.lane for kind in ctx.kinds()}
     steps = [list(group) for _, group in itertools.groupby(
         actions, lambda a: (a.verb == plan_module.DELETE, a.kind,
@@ -155,6 +159,7 @@ def apply(ctx, actions, progress=lambda line: None):
         enrolment.join(reraise=False)
         raise
     enrolment.join()
+    ctx.outcomes.merge_into(ctx.state)
     for group in after:
         run(group)
     _forget_absent(ctx, path)
@@ -177,7 +182,7 @@ class _StepRunner:
             self.ctx, self.hypervisors[first.hypervisor], group)
         if save:
             self.ctx.facts.forget()
-            state_module.save(self.path, self.ctx.state)
+            self.ctx.save()
         for action in group:
             self.progress(action.describe())
         LOG.debug('%s on %s: %d actions in %.2f s', first.kind,
@@ -188,7 +193,8 @@ class _Lane(threading.Thread):
     """Enrolment steps in order, beside the hypervisor steps.
 
     It neither forgets the hypervisor facts the other steps are using nor
-    saves the state: what it records (Ironic UUIDs) is saved after it.
+    touches the state: what it finds out (Ironic UUIDs) it hands to the
+    run's Outcomes, which the main thread merges in at its next save.
     """
 
     def __init__(self, run, steps):
@@ -212,9 +218,9 @@ class _Lane(threading.Thread):
 
 
 def _forget_absent(ctx, path):
-    nodes = ctx.state['nodes']
-    for name in [n for n, node in nodes.items()
-                 if not schedule.is_present(node)]:
+    ctx.outcomes.merge_into(ctx.state)
+    nodes = ctx.state.nodes
+    for name in [n for n, node in nodes.items() if not node.is_present]:
         del nodes[name]
     if ctx.teardown and not nodes:
         ctx.provider.forget(ctx)
@@ -222,4 +228,4 @@ def _forget_absent(ctx, path):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
     else:
-        state_module.save(path, ctx.state)
+        ctx.save()

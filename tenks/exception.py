@@ -132,6 +132,31 @@ class StateSchemaMismatch(StateError):
                'reads version {expected}.')
 
 
+class StateSchemaNewer(StateError):
+    message = ('State file {path} has schema version {version}; this Tenks '
+               'reads version {expected}. A newer Tenks wrote it: run that '
+               'one; nothing was changed.')
+
+
+# Where the state file cannot be trusted, Tenks can still find what it
+# made by its marks, as when the file is lost.
+_RECOVER = ('nothing was changed. Move it aside and run `{teardown}` to '
+            'remove what Tenks made for the cluster, which it finds by its '
+            'marks.')
+
+
+class StateDamaged(StateError):
+    message = 'Cannot read state file {path}: {problem}; ' + _RECOVER
+
+
+class StateOfAnotherCluster(StateError):
+    message = ('State file {path} holds the state of cluster {found}, written '
+               'at another path; the cluster at this path is {expected}. '
+               'Nothing was changed: put it back where it was written, or '
+               'move it aside and run `{teardown}` to remove what Tenks made '
+               'for the cluster at this path, which it finds by its marks.')
+
+
 class StateHasNoNodes(StateError):
     message = 'State file {path} records no nodes: nothing to verify.'
 

@@ -24,6 +24,7 @@ from tenks import exception
 from tenks import hosts
 from tenks import metering
 from tenks import model
+from tenks import records
 
 
 def from_record(name, record):
@@ -32,14 +33,14 @@ def from_record(name, record):
     A state written before the way in was recorded has no ``ssh``: its
     address is then the libvirt URI's host, and SSH is not known.
     """
-    uri = record.get('libvirt_uri', '')
-    ssh = record.get('ssh') or {}
-    address = ssh.get('address') or urllib.parse.urlsplit(
+    uri = record.libvirt_uri or ''
+    ssh = record.ssh or records.Ssh(address=None, user=None, port=None)
+    address = ssh.address or urllib.parse.urlsplit(
         uri).hostname or model.LOCALHOST
     return model.Hypervisor(
         name=name, address=address, libvirt_uri=uri, physnet_mappings={},
-        bmc_address='', ssh_user=ssh.get('user'), ssh_port=ssh.get('port'),
-        ssh_key=ssh.get('key'))
+        bmc_address='', ssh_user=ssh.user, ssh_port=ssh.port,
+        ssh_key=ssh.key)
 
 
 class Hypervisors:
@@ -64,7 +65,7 @@ class Hypervisors:
     @classmethod
     def from_state(cls, conf, data, state_path, provider):
         return cls(conf, [from_record(name, record) for name, record in
-                          sorted(data['hypervisors'].items())],
+                          sorted(data.hypervisors.items())],
                    os.path.dirname(os.path.abspath(state_path)), None,
                    provider)
 

@@ -16,7 +16,6 @@ import logging
 
 from cliff import columns
 
-from tenks import endpoints
 from tenks import exception
 from tenks import hypervisors as hypervisors_module
 from tenks.ironic import client as ironic_client
@@ -40,33 +39,32 @@ class ListColumn(columns.FormattableColumn):
         return list(self._value)
 
 
-def rows(path, conf):
-    data = state_module.load(path)
+def rows(path, conf, cluster_file=None):
+    data = state_module.load(path, cluster_file)
     states = _power_states(conf, path, data)
     enrolled = _ironic_nodes(data, conf)
-    return [_row(node, states.get(node['name'], 'missing'),
-                 enrolled.get(node.get('ironic_uuid')),
-                 data['hypervisors'].get(node['hypervisor'], {}).get(
-                     'redfish_tls', False))
-            for node in sorted(data['nodes'].values(),
-                               key=lambda node: node['name'])]
+    return [_row(node, states.get(node.name, 'missing'),
+                 enrolled.get(node.outcome.ironic_uuid),
+                 data.redfish_tls_on(node.hypervisor))
+            for node in sorted(data.nodes.values(),
+                               key=lambda node: node.name)]
 
 
 def _row(node, power, ironic_node, tls):
     ironic_node = ironic_node or {}
-    return (node['name'], node['hypervisor'], power, node['memory_mb'],
-            node['vcpus'], endpoints.bmc_endpoint(node, tls),
-            ListColumn([nic['mac'] for nic in node['nics']]),
-            ListColumn(['%s:%s' % (nic['bridge'], nic['veth_bridge'])
-                        for nic in node['nics']]),
-            node.get('ironic_uuid') or '',
+    return (node.name, node.hypervisor, power, node.memory_mb,
+            node.vcpus, node.bmc_endpoint(tls),
+            ListColumn([nic.mac for nic in node.nics]),
+            ListColumn(['%s:%s' % (nic.bridge, nic.veth_bridge)
+                        for nic in node.nics]),
+            node.outcome.ironic_uuid or '',
             ironic_node.get('provision_state', ''),
             ironic_node.get('power_state') or '')
 
 
 def _ironic_nodes(data, conf):
     """Ironic's view of enrolled nodes by UUID; {} if it cannot be had."""
-    if not any(node.get('ironic_uuid') for node in data['nodes'].values()):
+    if not any(node.outcome.ironic_uuid for node in data.nodes.values()):
         return {}
     if not ironic_client.configured(conf):
         return {}

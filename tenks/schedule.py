@@ -34,14 +34,7 @@ import uuid
 from tenks import contracts
 from tenks import exception
 from tenks import naming
-
-ABSENT = 'absent'
-PRESENT = 'present'
-
-
-def is_present(node):
-    """Whether the next state keeps node (not marked for removal)."""
-    return node.get('state') != ABSENT
+from tenks import records
 
 
 class RoundRobinScheduler(contracts.Scheduler):
@@ -67,14 +60,14 @@ def schedule(cluster, previous, scheduler, rng=None):
     rng = rng or random.SystemRandom()
     state = copy.deepcopy(previous)
     _record_hypervisors(cluster, state)
-    nodes = state['nodes']
+    nodes = state.nodes
     kept = {spec.key: _kept_nodes(spec, nodes) for spec in cluster.specs}
     wanted = {name for names in kept.values() for name in names}
     # Removals and edits first, so that placing new nodes sees what the
     # hypervisors will really hold.
     for name, node in nodes.items():
         if name not in wanted:
-            node['state'] = ABSENT
+            node.state = records.ABSENT
     for spec in cluster.specs:
         for name in kept[spec.key]:
             _refresh(nodes[name], cluster, spec)
@@ -82,16 +75,15 @@ def schedule(cluster, previous, scheduler, rng=None):
     for spec in cluster.specs:
         for _ in range(spec.count - len(kept[spec.key])):
             node = _new_node(cluster, spec, state, scheduler, rng)
-            nodes[node['name']] = node
+            nodes[node.name] = node
     return state
 
 
 def new_node_count(cluster, previous):
     """How many nodes schedule() would add to previous; cheap."""
     present = {}
-    for node in previous['nodes'].values():
-        if is_present(node):
-            present[node['spec']] = present.get(node['spec'], 0) + 1
+    for node in previous.present_nodes():
+        present[node.spec] = present.get(node.spec, 0) + 1
     return sum(max(0, spec.count - present.get(spec.key, 0))
                for spec in cluster.specs)
 
@@ -103,12 +95,13 @@ def _record_hypervisors(cluster, state):
     is recorded for `tenks verify`, which reads only the state.
     """
     for hypervisor in cluster.hypervisors:
-        record = state['hypervisors'].setdefault(hypervisor.name, {})
-        record['libvirt_uri'] = hypervisor.libvirt_uri
-        record['ssh'] = None if hypervisor.is_local else {
-            'address': hypervisor.address, 'user': hypervisor.ssh_user,
-            'port': hypervisor.ssh_port, 'key': hypervisor.ssh_key}
-        indices = record.setdefault('physnet_indices', {})
+        record = state.hypervisors.setdefault(hypervisor.name,
+                                              records.HypervisorRecord())
+        record.libvirt_uri = hypervisor.libvirt_uri
+        record.ssh = None if hypervisor.is_local else records.Ssh(
+            address=hypervisor.address, user=hypervisor.ssh_user,
+            port=hypervisor.ssh_port, key=hypervisor.ssh_key)
+        indices = record.physnet_indices
         for physnet in list(indices):
             if physnet not in hypervisor.physnet_mappings:
                 del indices[physnet]
@@ -128,7 +121,7 @@ def _lowest_free(used, start=0):
 def _kept_nodes(spec, nodes):
     """Names of the spec's live nodes to keep: the lowest-numbered."""
     mine = [name for name, node in nodes.items()
-            if node['spec'] == spec.key and is_present(node)]
+            if node.spec == spec.key and node.is_present]
     mine.sort(key=lambda name: (naming.node_index(name, spec.node_name_prefix)
                                 or 0, name))
     return mine[:spec.count]
@@ -137,8 +130,9 @@ def _kept_nodes(spec, nodes):
 def _refresh(node, cluster, spec):
     """Bring a kept node's wanted hardware and Ironic data up to date."""
     node_type = cluster.node_types[spec.type]
-    node.update(_hardware(spec, node_type))
-    node['state'] = PRESENT
+    for key, value in _hardware(spec, node_type).items():
+        setattr(node, key, value)
+    node.state = records.PRESENT
 
 
 def _refit(node, cluster, spec, state, rng):
@@ -153,45 +147,45 @@ def _refit(node, cluster, spec, state, rng):
                       - set(hypervisor.physnet_mappings))
     if unmapped:
         raise exception.PhysnetsUnmappedOnHypervisor(
-            source=cluster.source, node=node['name'], spec=spec.key,
+            source=cluster.source, node=node.name, spec=spec.key,
             hypervisor=hypervisor.name, physnets=unmapped)
-    old = list(node['nics'])
-    node['nics'] = []
+    old = list(node.nics)
+    node.nics = []
     for physnet in node_type.physical_networks:
-        same = [nic for nic in old if nic['physnet'] == physnet]
+        same = [nic for nic in old if nic.physnet == physnet]
         if same:
             old.remove(same[0])
-            node['nics'].append(same[0])
+            node.nics.append(same[0])
         else:
-            node['nics'].extend(_nics(node['name'], [physnet], hypervisor,
-                                      cluster, state, rng))
-    volumes = node['volumes'][:len(node_type.volumes)]
+            node.nics.extend(_nics(node.name, [physnet], hypervisor,
+                                   cluster, state, rng))
+    volumes = node.volumes[:len(node_type.volumes)]
     for index, capacity in enumerate(node_type.volumes):
         if index < len(volumes):
-            volumes[index]['capacity'] = capacity
+            volumes[index].capacity = capacity
         else:
-            volumes.append(_volume(node['name'], spec, index, capacity,
+            volumes.append(_volume(node.name, spec, index, capacity,
                                    state))
-    node['volumes'] = volumes
+    node.volumes = volumes
 
 
 def _hypervisor_of(cluster, node):
     for hypervisor in cluster.hypervisors:
-        if hypervisor.name == node['hypervisor']:
+        if hypervisor.name == node.hypervisor:
             return hypervisor
     raise exception.HypervisorRemoved(source=cluster.source,
-                                      node=node['name'],
-                                      hypervisor=node['hypervisor'])
+                                      node=node.name,
+                                      hypervisor=node.hypervisor)
 
 
 def _volume(node_name, spec, index, capacity, state):
-    taken = {volume['name'] for node in state['nodes'].values()
-             for volume in node['volumes']}
+    taken = {volume.name for node in state.nodes.values()
+             for volume in node.volumes}
     name = '%s%s%d' % (node_name, spec.vol_name_prefix, index)
     while name in taken:
         index += 1
         name = '%s%s%d' % (node_name, spec.vol_name_prefix, index)
-    return {'name': name, 'capacity': capacity}
+    return records.Volume(name=name, capacity=capacity)
 
 
 def _hardware(spec, node_type):
@@ -211,22 +205,19 @@ def _new_node(cluster, spec, state, scheduler, rng):
     node_type = cluster.node_types[spec.type]
     placement = _place(cluster, spec, node_type, state, scheduler)
     hypervisor = placement.hypervisor
-    name = _free_name(spec.node_name_prefix, state['nodes'])
-    node = {
-        'name': name,
-        'uuid': str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-        'spec': spec.key,
-        'hypervisor': hypervisor.name,
-        'volumes': [
-            _volume(name, spec, index, capacity, state)
-            for index, capacity in enumerate(node_type.volumes)],
-        'nics': _nics(name, node_type.physical_networks, hypervisor,
-                      cluster, state, rng),
-        'bmc': _bmc(cluster, hypervisor, node_type, state),
-        'ironic_uuid': None,
+    name = _free_name(spec.node_name_prefix, state.nodes)
+    node = records.Node(
+        name=name,
+        uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        spec=spec.key,
+        hypervisor=hypervisor.name,
+        volumes=[_volume(name, spec, index, capacity, state)
+                 for index, capacity in enumerate(node_type.volumes)],
+        nics=_nics(name, node_type.physical_networks, hypervisor,
+                   cluster, state, rng),
+        bmc=_bmc(cluster, hypervisor, node_type, state),
         # Why it is there: shown as the reason of its domain's creation.
-        'placement': placement.reason,
-    }
+        outcome=records.NodeOutcome(placement=placement.reason))
     _refresh(node, cluster, spec)
     return node
 
@@ -236,10 +227,10 @@ def _bmc(cluster, hypervisor, node_type, state):
         # One emulator per hypervisor serves every Redfish node there.
         address = (cluster.redfish.address if hypervisor.is_local
                    else hypervisor.bmc_address)
-        return {'driver': 'redfish', 'address': address,
-                'port': cluster.redfish.port}
-    return {'driver': 'ipmi', 'address': hypervisor.bmc_address,
-            'port': _free_port(cluster, hypervisor, state)}
+        return records.Bmc(driver='redfish', address=address,
+                           port=cluster.redfish.port)
+    return records.Bmc(driver='ipmi', address=hypervisor.bmc_address,
+                       port=_free_port(cluster, hypervisor, state))
 
 
 def _place(cluster, spec, node_type, state, scheduler):
@@ -281,10 +272,10 @@ def _free_name(prefix, nodes):
 
 def _used_ports(hypervisor, state):
     """Ports taken on the hypervisor, or on its BMC address elsewhere."""
-    return {node['bmc']['port'] for node in state['nodes'].values()
-            if node['bmc']['driver'] == 'ipmi' and (
-                node['hypervisor'] == hypervisor.name
-                or node['bmc']['address'] == hypervisor.bmc_address)}
+    return {node.bmc.port for node in state.nodes.values()
+            if node.bmc.driver == 'ipmi' and (
+                node.hypervisor == hypervisor.name
+                or node.bmc.address == hypervisor.bmc_address)}
 
 
 def _ports_left(cluster, hypervisor, state):
@@ -296,28 +287,25 @@ def _free_port(cluster, hypervisor, state):
 
 
 def _nics(name, physnets, hypervisor, cluster, state, rng):
-    indices = state['hypervisors'][hypervisor.name]['physnet_indices']
+    indices = state.hypervisors[hypervisor.name].physnet_indices
     taken_links = _taken_links(state)
-    taken_macs = {nic['mac'] for node in state['nodes'].values()
-                  for nic in node['nics']}
+    taken_macs = {nic.mac for node in state.nodes.values()
+                  for nic in node.nics}
     nics = []
     for physnet in physnets:
         index = indices[physnet]
         bridge_end, node_end = _veth_pair(name, index, taken_links)
         mac = _free_mac(rng, taken_macs)
-        nics.append({
-            'physnet': physnet,
-            'mac': mac,
-            'bridge': naming.bridge(cluster.network.bridge_prefix, index),
-            'veth_bridge': bridge_end,
-            'veth_node': node_end,
-        })
+        nics.append(records.Nic(
+            physnet=physnet, mac=mac,
+            bridge=naming.bridge(cluster.network.bridge_prefix, index),
+            veth_bridge=bridge_end, veth_node=node_end))
     return nics
 
 
 def _taken_links(state):
-    return {nic[end] for node in state['nodes'].values()
-            for nic in node['nics'] for end in ('veth_bridge', 'veth_node')}
+    return {link for node in state.nodes.values()
+            for nic in node.nics for link in nic.links}
 
 
 def _veth_pair(name, index, taken):

@@ -45,7 +45,6 @@ import dataclasses
 
 from tenks import contracts
 from tenks import exception
-from tenks import schedule
 
 GIB = 1024 ** 3
 RESOURCES = ('memory', 'vcpus', 'disk')
@@ -90,9 +89,8 @@ class CapacityScheduler(contracts.Scheduler):
 
     def _room(self, hypervisor, request):
         """The tightest limit on each resource; None where unlimited."""
-        mine = [node for node in request.state['nodes'].values()
-                if node['hypervisor'] == hypervisor.name
-                and schedule.is_present(node)]
+        mine = [node for node in request.state.nodes_on(hypervisor.name)
+                if node.is_present]
         facts = self.facts.get(hypervisor.name)
         limits = _capacity_limits(hypervisor.capacity, mine)
         if facts:
@@ -118,11 +116,10 @@ class CapacityScheduler(contracts.Scheduler):
     def _host_memory(self, facts, hypervisor, state, mine):
         """Memory left on the host under memory_overcommit_ratio."""
         # Tenks' domains are counted as the next state wants them.
-        tenks = {name for name, node in state['nodes'].items()
-                 if node['hypervisor'] == hypervisor.name}
+        tenks = {node.name for node in state.nodes_on(hypervisor.name)}
         others = facts['committed_mb'] - sum(
             size for name, size in facts['domains'].items() if name in tenks)
-        committed = others + sum(node['memory_mb'] for node in mine)
+        committed = others + sum(node.memory_mb for node in mine)
         allowed = int(self.ratio * facts['memory_mb'])
         return _Limit(allowed - committed,
                       ' (%g x %d MiB, %d MiB committed)' % (
@@ -131,10 +128,10 @@ class CapacityScheduler(contracts.Scheduler):
 
 def _capacity_limits(capacity, mine):
     """What the cluster file's capacity leaves, given Tenks' nodes there."""
-    used = {'memory': sum(node['memory_mb'] for node in mine),
-            'vcpus': sum(node['vcpus'] for node in mine),
-            'disk': sum(volume['capacity'] for node in mine
-                        for volume in node['volumes'])}
+    used = {'memory': sum(node.memory_mb for node in mine),
+            'vcpus': sum(node.vcpus for node in mine),
+            'disk': sum(volume.capacity for node in mine
+                        for volume in node.volumes)}
     limits = {resource: [] for resource in RESOURCES}
     for resource, key in (('memory', 'memory_mb'), ('vcpus', 'vcpus'),
                           ('disk', 'disk')):

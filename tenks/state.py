@@ -26,6 +26,7 @@ import sys
 import tempfile
 
 from tenks import exception
+from tenks import records
 
 SCHEMA_VERSION = 1
 
@@ -42,38 +43,90 @@ def cluster_id(path):
 
 
 def empty(path):
-    return {
-        'schema_version': SCHEMA_VERSION,
-        'cluster_id': cluster_id(path),
-        'credentials': {},
-        'hypervisors': {},
-        'nodes': {},
-    }
+    return records.State(schema_version=SCHEMA_VERSION,
+                         cluster_id=cluster_id(path))
 
 
-def load(path):
-    """Return the state in path, or a new empty state if there is none."""
+def load(path, cluster_file=None):
+    """Return the state in path, or a new empty state if there is none.
+
+    A file that cannot be trusted is refused with a way out that names
+    cluster_file, the cluster file the user runs Tenks with.
+    """
+    teardown = 'tenks teardown %s' % (cluster_file or 'CLUSTER_FILE')
     try:
-        with open(path) as stream:
-            data = json.load(stream)
+        with open(path, 'rb') as stream:
+            raw = stream.read()
     except FileNotFoundError:
         return empty(path)
-    except (OSError, ValueError) as err:
-        raise exception.StateUnreadable(path=path, reason=err)
-    if not isinstance(data, dict):
-        raise exception.StateNotTenks(path=path)
+    except OSError as err:
+        raise exception.StateUnreadable(path=path,
+                                        reason=err.strerror or err)
+    data = _parse(path, raw, teardown)
     version = data.get('schema_version')
+    if isinstance(version, int) and version > SCHEMA_VERSION:
+        raise exception.StateSchemaNewer(path=path, version=version,
+                                         expected=SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         raise exception.StateSchemaMismatch(path=path, version=version,
                                             expected=SCHEMA_VERSION)
-    return data
+    try:
+        state = records.State.from_dict(data)
+    except (AttributeError, KeyError, TypeError, ValueError) as err:
+        raise exception.StateDamaged(
+            path=path, teardown=teardown, problem='not a Tenks state of '
+            'schema version %d (%s: %s)' % (SCHEMA_VERSION,
+                                            type(err).__name__, err))
+    if state.cluster_id != cluster_id(path):
+        # Its resources bear another path's marks: a run here would not
+        # recognise them, or would take another cluster's for its own.
+        raise exception.StateOfAnotherCluster(
+            path=path, found=state.cluster_id, expected=cluster_id(path),
+            teardown=teardown)
+    return state
 
 
-def save(path, data):
-    """Replace path with data in one atomic step."""
+def _parse(path, raw, teardown):
+    """The JSON object in raw, or an error saying what is wrong with it."""
+    try:
+        data = json.loads(raw.decode('utf-8'))
+    except UnicodeDecodeError:
+        problem = 'not UTF-8 text'
+    except json.JSONDecodeError as err:
+        problem = ('empty' if not raw.strip() else
+                   'truncated after %d bytes' % len(raw) if _cut_short(err)
+                   else 'not JSON (%s)' % err)
+    else:
+        if not isinstance(data, dict):
+            raise exception.StateNotTenks(path=path)
+        return data
+    raise exception.StateDamaged(path=path, problem=problem,
+                                 teardown=teardown)
+
+
+def _cut_short(err):
+    """Whether the JSON ended where a value was still being read.
+
+    Tenks writes one value a line, so a file cut short fails on its last
+    line; a file that is not JSON at all fails with more after it.
+    """
+    return (err.doc.lstrip().startswith('{')
+            and '\n' not in err.doc[err.pos:].rstrip())
+
+
+def save(path, state):
+    """Replace path with the records.State in one atomic step.
+
+    The file at path is always whole, old or new: the new one is written
+    beside it, flushed to disk, then renamed over it. A run killed before
+    the rename leaves its temporary file, which the next save removes.
+    """
+    data = state.to_dict()
     directory = os.path.dirname(path) or '.'
     os.makedirs(directory, mode=0o700, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.state-')
+    prefix = _temporary_prefix(path)
+    _remove_temporaries(directory, prefix)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=prefix)
     try:
         with os.fdopen(fd, 'w') as stream:
             json.dump(data, stream, indent=1, sort_keys=True)
@@ -85,6 +138,22 @@ def save(path, data):
             os.unlink(tmp)
         raise
     _fsync_directory(directory)
+
+
+def _temporary_prefix(path):
+    """Of this state file's own temporaries, never another file's."""
+    return '.%s.tmp-' % os.path.basename(path)
+
+
+def _remove_temporaries(directory, prefix):
+    """What saves of this file killed before their rename left behind.
+
+    Only a holder of the state's lock saves, so none is being written.
+    """
+    for name in os.listdir(directory):
+        if name.startswith(prefix):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(directory, name))
 
 
 def _fsync_directory(directory):

@@ -34,7 +34,6 @@ from tenks import naming
 from tenks.network import dhcp
 from tenks.network import facts as net_facts
 from tenks import plugins
-from tenks import schedule
 from tenks import state as state_module
 from tenks import waits
 
@@ -56,9 +55,10 @@ NO_CLOUD = ('no Ironic cloud is configured (set OS_CLOUD or [ironic] cloud '
             'in tenks.conf)')
 
 
-def verify(conf, state_path, power=False, pxe=False, nodes=None):
+def verify(conf, state_path, power=False, pxe=False, nodes=None,
+           cluster_file=None):
     """Results of every check of every node (or of the nodes named)."""
-    data = state_module.load(state_path)
+    data = state_module.load(state_path, cluster_file)
     chosen = _chosen(data, state_path, nodes)
     world = _World(conf, state_path, data)
     try:
@@ -74,8 +74,7 @@ def verify(conf, state_path, power=False, pxe=False, nodes=None):
 
 
 def _chosen(data, path, names):
-    present = {name: node for name, node in data['nodes'].items()
-               if schedule.is_present(node)}
+    present = {node.name: node for node in data.present_nodes()}
     if not present:
         raise exception.StateHasNoNodes(path=path)
     unknown = sorted(set(names or ()) - set(present))
@@ -89,7 +88,7 @@ class _World:
 
     def __init__(self, conf, state_path, data):
         self.data = data
-        self.cluster_id = data['cluster_id']
+        self.cluster_id = data.cluster_id
         self.provider = plugins.provider()
         self.hypervisors = hypervisors.Hypervisors.from_state(
             conf, data, state_path, self.provider)
@@ -98,7 +97,7 @@ class _World:
             _ironic_view(conf, data))
 
     def hypervisor(self, node):
-        return self.hypervisors.named(node['hypervisor'])
+        return self.hypervisors.named(node.hypervisor)
 
     def local(self, node):
         return self.hypervisor(node).is_local
@@ -106,7 +105,7 @@ class _World:
     def domain(self, node):
         """The node's machine, None when there is none; a ProviderError."""
         return self.provider.machine(
-            self.hypervisors.connection(self.hypervisor(node)), node['name'])
+            self.hypervisors.connection(self.hypervisor(node)), node.name)
 
     def host(self, node):
         """The node's hypervisor's host; None if the state cannot say how."""
@@ -114,7 +113,7 @@ class _World:
 
     def net(self, node, host):
         """The hypervisor's links and bridges, or a HostError."""
-        name = node['hypervisor']
+        name = node.hypervisor
         if name not in self._nets:
             try:
                 self._nets[name] = net_facts.read(host, self.cluster_id)
@@ -126,13 +125,12 @@ class _World:
 
     def redfish_ca(self, node):
         """The certificate a Redfish client trusts, as Tenks keeps it."""
-        record = self.data['hypervisors'].get(node['hypervisor'], {})
-        if not record.get('redfish_tls'):
+        if not self.data.redfish_tls_on(node.hypervisor):
             return None
         return self.hypervisors.redfish_ca(self.hypervisor(node))
 
     def bmc(self, node):
-        return probe.for_node(node, self.data['credentials'],
+        return probe.for_node(node, self.data.credentials,
                               self.redfish_ca(node))
 
     def close(self):
@@ -141,8 +139,7 @@ class _World:
 
 def _ironic_view(conf, data):
     """(nodes by name, ports by MAC, None), or a reason they are unknown."""
-    if not any(node.get('ironic_config') or node.get('ironic_uuid')
-               for node in data['nodes'].values()):
+    if not any(node.known_to_ironic for node in data.nodes.values()):
         return {}, {}, None
     if not ironic_client.configured(conf):
         return None, None, NO_CLOUD
@@ -163,25 +160,25 @@ def _passive(world, node):
     host = world.host(node)
     if host is None:
         results.append(checks.skipped(node, 'wiring', SKIP_NO_SSH
-                                      % node['hypervisor']))
+                                      % node.hypervisor))
     else:
         try:
             results.append(checks.wiring(node, world.net(node, host)))
         except exception.HostError as err:
             results.append(checks.failed(node, 'wiring', 'cannot read '
                                          'hypervisor %s: %s' % (
-                                             node['hypervisor'], err)))
+                                             node.hypervisor, err)))
     return results + _ironic(world, node)
 
 
 def _ironic(world, node):
-    if not (node.get('ironic_config') or node.get('ironic_uuid')):
+    if not node.known_to_ironic:
         outcome = checks.skipped, 'not enrolled (its spec has no ' \
                                   'ironic_config)'
     elif world.ironic_nodes is None:
         outcome = (checks.skipped if world.ironic_problem == NO_CLOUD
                    else checks.failed), world.ironic_problem
-    elif not node.get('ironic_uuid'):
+    elif not node.outcome.ironic_uuid:
         outcome = checks.failed, 'not enrolled: the state records no ' \
                                  'Ironic node; run tenks deploy'
     else:
@@ -193,16 +190,16 @@ def _ironic(world, node):
 
 def _ironic_checks(world, node):
     expected = {
-        'driver': node['ironic_driver'],
-        'driver_info': fields.bmc_info(node, world.data['credentials'],
+        'driver': node.ironic_driver,
+        'driver_info': fields.bmc_info(node, world.data.credentials,
                                        world.redfish_ca(node)),
         'extra': fields.marks(node, world.cluster_id),
     }
     wanted = [fields.port_fields(
-        nic, naming.bridge_mac(world.cluster_id, nic['bridge']),
-        node['hypervisor'], world.cluster_id) for nic in node['nics']]
+        nic, naming.bridge_mac(world.cluster_id, nic.bridge),
+        node.hypervisor, world.cluster_id) for nic in node.nics]
     return [checks.ironic_node(node, expected,
-                               world.ironic_nodes.get(node['name'])),
+                               world.ironic_nodes.get(node.name)),
             checks.ironic_ports(node, wanted, world.ironic_ports)]
 
 
@@ -214,7 +211,7 @@ def _probe(world, node, power, pxe):
     except exception.ProviderError as err:
         domain, missing = None, str(err)
     else:
-        missing = 'not run: no domain %s' % node['name']
+        missing = 'not run: no domain %s' % node.name
     running = domain.is_active() if domain else None
     try:
         answer = bmc.power_state()
@@ -274,7 +271,7 @@ def _wait(domain, on, timeout):
 def _pxe(world, node, bmc, domain):
     """Powered on by its BMC, the node gets a DHCP reply intact."""
     if not world.local(node):
-        return checks.skipped(node, 'pxe', SKIP_PXE % node['hypervisor'])
+        return checks.skipped(node, 'pxe', SKIP_PXE % node.hypervisor)
     nic = checks.pxe_nic(node, world.ironic_ports or {})
     if nic is None:
         return checks.failed(node, 'pxe', 'no Ironic port of the node has '
@@ -284,16 +281,16 @@ def _pxe(world, node, bmc, domain):
         if problem:
             return checks.failed(node, 'pxe', problem)
     try:
-        watch = dhcp.Watch(nic['veth_node'])
+        watch = dhcp.Watch(nic.veth_node)
     except OSError as err:
         return checks.failed(node, 'pxe', 'cannot watch veth %s: %s' % (
-            nic['veth_node'], err))
+            nic.veth_node, err))
     with watch:
         started = time.monotonic()
         problem = _set_power(bmc, domain, True)
         if problem:
             return checks.failed(node, 'pxe', problem)
-        exchange = watch.exchange(nic['mac'], PXE_TIMEOUT, REPLY_TIMEOUT)
+        exchange = watch.exchange(nic.mac, PXE_TIMEOUT, REPLY_TIMEOUT)
         return checks.pxe(node, nic, exchange, time.monotonic() - started)
 
 
@@ -303,9 +300,9 @@ def _restore(node, domain, running):
         if _wait(domain, running, 0):
             return
         LOG.debug('Restoring power %s of %s', 'on' if running else 'off',
-                  node['name'])
+                  node.name)
         domain.start() if running else domain.stop()
     except exception.ProviderError as err:
         raise exception.PowerNotRestored(
-            node=node['name'], state='running' if running else 'shut off',
+            node=node.name, state='running' if running else 'shut off',
             reason=err)

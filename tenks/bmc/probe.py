@@ -23,7 +23,6 @@ import subprocess
 import urllib.error
 import urllib.request
 
-from tenks import endpoints
 from tenks import exception
 
 # ipmitool retries lost UDP packets itself; a loaded host answers late.
@@ -32,8 +31,8 @@ TIMEOUT = 60
 
 
 def for_node(node, credentials, ca_file=None):
-    if node['bmc']['driver'] == 'ipmi':
-        return IPMI(node['bmc'], credentials)
+    if node.bmc.driver == 'ipmi':
+        return IPMI(node.bmc, credentials)
     return Redfish(node, credentials, ca_file)
 
 
@@ -47,8 +46,8 @@ class IPMI:
                         IPMI_PASSWORD=credentials['ipmi_password'])
 
     def _ipmitool(self, *args):
-        argv = (['ipmitool', '-I', 'lanplus', '-H', self.bmc['address'],
-                 '-p', str(self.bmc['port']), '-U', self.username, '-E']
+        argv = (['ipmitool', '-I', 'lanplus', '-H', self.bmc.address,
+                 '-p', str(self.bmc.port), '-U', self.username, '-E']
                 + list(IPMI_RETRIES) + list(args))
         try:
             result = subprocess.run(argv, capture_output=True, text=True,
@@ -78,8 +77,8 @@ class IPMI:
 class Redfish:
 
     def __init__(self, node, credentials, ca_file):
-        self.url = (endpoints.redfish_root(node['bmc'], bool(ca_file))
-                    + endpoints.redfish_system_path(node))
+        self.url = (node.bmc.redfish_root(bool(ca_file))
+                    + node.redfish_system_path)
         self.token = base64.b64encode(('%s:%s' % (
             credentials['redfish_username'],
             credentials['redfish_password'])).encode()).decode()

@@ -60,26 +60,26 @@ class EmulatorKind(contracts.Kind):
 
     def apply(self, ctx, hypervisor, actions):
         emulator = emulator_of(ctx, hypervisor)
-        record = ctx.state['hypervisors'].setdefault(hypervisor.name, {})
         for action in actions:
             if action.verb == plan.DELETE:
                 emulator.stop()
-                record.pop('redfish_tls', None)
+                ctx.outcomes.hypervisor(hypervisor.name, redfish_tls=None)
             else:
                 emulator.start(action.want)
                 # For `tenks list`, which reads only the state.
-                record['redfish_tls'] = action.want['tls']
+                ctx.outcomes.hypervisor(hypervisor.name,
+                                        redfish_tls=action.want['tls'])
 
 
 def settings(ctx, hypervisor, nodes):
     """How the hypervisor's emulator must run for its Redfish nodes."""
-    credentials = ctx.state['credentials']
+    credentials = ctx.state.credentials
     redfish = ctx.cluster.redfish
     return {
-        'address': nodes[0]['bmc']['address'],
+        'address': nodes[0].bmc.address,
         'port': redfish.port,
         'libvirt_uri': hypervisor.bmc_libvirt_uri,
-        'allowed': sorted(node['uuid'] for node in nodes),
+        'allowed': sorted(node.uuid for node in nodes),
         'tls': redfish.tls,
         'username': credentials['redfish_username'],
         'password': credentials['redfish_password'],

@@ -28,7 +28,7 @@ import libvirt
 from sushy_tools.emulator import api_utils
 from sushy_tools.emulator import main as sushy_main
 
-from tenks.providers import libvirt as libvirt_provider
+from tenks.providers import libvirt_storage
 
 # The endpoints of sushy-tools' virtual media blueprint.
 BLUEPRINT = 'VirtualMedia'
@@ -38,7 +38,7 @@ CHANGES = ('%s.virtual_media_insert' % BLUEPRINT,
 
 def stale_volumes(names, uuid, attached_names):
     """Of a pool's volume names, uuid's uploads no longer attached."""
-    suffix = libvirt_provider.media_volume_suffix(uuid)
+    suffix = libvirt_storage.media_volume_suffix(uuid)
     return sorted(name for name in names
                   if name.endswith(suffix) and name not in attached_names)
 

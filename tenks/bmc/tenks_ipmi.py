@@ -72,7 +72,7 @@ class BMCKind(contracts.Kind):
     name = 'ipmi-bmc'
 
     def want(self, ctx, hypervisor):
-        return {node['name']: settings(ctx, hypervisor, node)
+        return {node.name: settings(ctx, hypervisor, node)
                 for node in ctx.served_nodes(hypervisor, NAME)}
 
     def observe(self, ctx, hypervisor, want):
@@ -98,9 +98,9 @@ class BMCKind(contracts.Kind):
 
 def settings(ctx, hypervisor, node):
     """How the node's BMC answers: the emulator's entry for it."""
-    credentials = ctx.state['credentials']
-    return {'address': node['bmc']['address'],
-            'port': node['bmc']['port'],
+    credentials = ctx.state.credentials
+    return {'address': node.bmc.address,
+            'port': node.bmc.port,
             'username': credentials['ipmi_username'],
             'password': credentials['ipmi_password'],
             'libvirt_uri': hypervisor.bmc_libvirt_uri}

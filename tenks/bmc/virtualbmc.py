@@ -58,7 +58,7 @@ class BMCKind(contracts.Kind):
     name = 'bmc'
 
     def want(self, ctx, hypervisor):
-        return {node['name']: self._settings(ctx, hypervisor, node)
+        return {node.name: self._settings(ctx, hypervisor, node)
                 for node in ctx.served_nodes(hypervisor, NAME)}
 
     def observe(self, ctx, hypervisor, want):
@@ -75,9 +75,9 @@ class BMCKind(contracts.Kind):
 
     @staticmethod
     def _settings(ctx, hypervisor, node):
-        credentials = ctx.state['credentials']
-        return {'address': node['bmc']['address'],
-                'port': str(node['bmc']['port']),
+        credentials = ctx.state.credentials
+        return {'address': node.bmc.address,
+                'port': str(node.bmc.port),
                 'username': credentials['ipmi_username'],
                 'password': credentials['ipmi_password'],
                 'libvirt_uri': hypervisor.bmc_libvirt_uri}

@@ -145,8 +145,9 @@ class List(_StateCommand):
     """List the nodes of a cluster with their hardware, BMC and wiring."""
 
     def take_action(self, parsed_args):
-        return inventory.COLUMNS, inventory.rows(self.state_file(parsed_args),
-                                                 self.app.conf)
+        return inventory.COLUMNS, inventory.rows(
+            self.state_file(parsed_args), self.app.conf,
+            parsed_args.cluster_file)
 
 
 class Verify(_StateCommand):
@@ -171,7 +172,8 @@ class Verify(_StateCommand):
     def take_action(self, parsed_args):
         results = verify.verify(self.app.conf, self.state_file(parsed_args),
                                 power=parsed_args.power, pxe=parsed_args.pxe,
-                                nodes=parsed_args.nodes)
+                                nodes=parsed_args.nodes,
+                                cluster_file=parsed_args.cluster_file)
         self.failure = checks.summary(results)
         # OK stays beside Status for the scripts that read it.
         return (('Node', 'Check', 'Status', 'OK', 'Detail'),

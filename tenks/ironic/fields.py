@@ -17,7 +17,6 @@ with what Ironic returned.
 """
 
 from tenks import config
-from tenks import endpoints
 from tenks import units
 
 MARK = 'tenks_cluster'
@@ -46,14 +45,14 @@ def node_fields(node, ironic_settings, credentials, cluster_id, images,
     redfish_ca is the certificate Ironic must trust when the node's
     Redfish BMC speaks HTTPS, None when it speaks HTTP.
     """
-    wanted = node['ironic_config']
+    wanted = node.ironic_config
     fields = dict(ironic_settings['default_interfaces'].get(
-        node['ironic_driver'], {}))
+        node.ironic_driver, {}))
     fields.update({key: wanted[key] for key in PLAIN_FIELDS + INTERFACE_FIELDS
                    if wanted.get(key) is not None})
     fields.update(
-        name=node['name'],
-        driver=node['ironic_driver'],
+        name=node.name,
+        driver=node.ironic_driver,
         driver_info=_driver_info(node, ironic_settings, credentials, images,
                                  redfish_ca),
         properties=_properties(node, wanted),
@@ -66,8 +65,8 @@ def node_fields(node, ironic_settings, credentials, cluster_id, images,
 
 def marks(node, cluster_id):
     """The entries of an Ironic node's extra saying Tenks made it."""
-    return {MARK: cluster_id, HYPERVISOR: node['hypervisor'],
-            'tenks_node': node['uuid']}
+    return {MARK: cluster_id, HYPERVISOR: node.hypervisor,
+            'tenks_node': node.uuid}
 
 
 def owns_node(extra, cluster_id, hypervisor):
@@ -92,14 +91,13 @@ def _driver_info(node, settings, credentials, images, redfish_ca):
 
 def bmc_info(node, credentials, redfish_ca):
     """The driver_info saying how Ironic reaches the node's BMC."""
-    bmc = node['bmc']
-    if bmc['driver'] == 'ipmi':
-        return {'ipmi_address': bmc['address'], 'ipmi_port': bmc['port'],
+    bmc = node.bmc
+    if bmc.driver == 'ipmi':
+        return {'ipmi_address': bmc.address, 'ipmi_port': bmc.port,
                 'ipmi_username': credentials['ipmi_username'],
                 'ipmi_password': credentials['ipmi_password']}
-    info = {'redfish_address': endpoints.redfish_root(bmc,
-                                                      bool(redfish_ca)),
-            'redfish_system_id': endpoints.redfish_system_path(node),
+    info = {'redfish_address': bmc.redfish_root(bool(redfish_ca)),
+            'redfish_system_id': node.redfish_system_path,
             'redfish_username': credentials['redfish_username'],
             'redfish_password': credentials['redfish_password']}
     if redfish_ca:
@@ -110,12 +108,12 @@ def bmc_info(node, credentials, redfish_ca):
 def _properties(node, wanted):
     user = dict(wanted.get('properties') or {})
     capabilities = config.parse_capabilities(user.pop('capabilities', {}))
-    capabilities['boot_mode'] = node['boot_mode']
-    volumes = node['volumes']
+    capabilities['boot_mode'] = node.boot_mode
+    volumes = node.volumes
     properties = {
-        'cpus': node['vcpus'],
-        'memory_mb': node['memory_mb'],
-        'local_gb': units.to_gib(volumes[0]['capacity']) if volumes else 0,
+        'cpus': node.vcpus,
+        'memory_mb': node.memory_mb,
+        'local_gb': units.to_gib(volumes[0].capacity) if volumes else 0,
         'cpu_arch': 'x86_64',
         'capabilities': ','.join('%s:%s' % item
                                  for item in sorted(capabilities.items())),
@@ -125,7 +123,7 @@ def _properties(node, wanted):
 
 
 def traits(node):
-    return sorted((node['ironic_config'] or {}).get('traits') or [])
+    return sorted((node.ironic_config or {}).get('traits') or [])
 
 
 def node_changes(want, have):
@@ -168,13 +166,13 @@ def moves(current, target):
 
 def port_fields(nic, bridge_mac, hypervisor, cluster_id):
     return {
-        'address': nic['mac'],
-        'physical_network': nic['physnet'],
+        'address': nic.mac,
+        'physical_network': nic.physnet,
         'local_link_connection': {
             'switch_id': bridge_mac,
-            'switch_info': nic['bridge'] if hypervisor == 'localhost'
-            else '%s/%s' % (hypervisor, nic['bridge']),
-            'port_id': nic['veth_bridge'],
+            'switch_info': nic.bridge if hypervisor == 'localhost'
+            else '%s/%s' % (hypervisor, nic.bridge),
+            'port_id': nic.veth_bridge,
         },
         'is_pxe_enabled': True,
         'extra': {MARK: cluster_id},

@@ -61,7 +61,7 @@ class Flavors(contracts.Kind):
     lane = contracts.AFTER
 
     def relevant(self, ctx, hypervisor):
-        if not (ctx.cluster.nova_flavors or ctx.state.get('flavors')):
+        if not (ctx.cluster.nova_flavors or ctx.state.made_flavors):
             return False
         ironic = ctx.ironic()
         if not ironic.has_service('compute'):
@@ -73,7 +73,7 @@ class Flavors(contracts.Kind):
         return {} if ctx.teardown else wanted(ctx.cluster)
 
     def observe(self, ctx, hypervisor, want):
-        return _observed(ctx.ironic(), want, ctx.state.get('flavors', []))
+        return _observed(ctx.ironic(), want, ctx.state.made_flavors)
 
     @staticmethod
     def compare(want, have):
@@ -81,15 +81,17 @@ class Flavors(contracts.Kind):
 
     def apply(self, ctx, hypervisor, actions):
         ironic = ctx.ironic()
-        made = ctx.state.setdefault('flavors', [])
+        made = ctx.state.made_flavors
         for action in actions:
             if action.verb != plan.CREATE:
                 ironic.write('delete_flavor', action.have['id'],
                              ignore_missing=True, service='compute')
                 if action.name in made:
                     made.remove(action.name)
+                ctx.outcomes.cluster(flavors=list(made))
             if action.verb != plan.DELETE:
                 made.append(action.name)
+                ctx.outcomes.cluster(flavors=list(made))
                 flavor = ironic.write(
                     'create_flavor', name=action.name,
                     ram=action.want['ram'], vcpus=action.want['vcpus'],

@@ -24,8 +24,7 @@ DELETABLE = ('enroll', 'manageable', 'available', 'adopt failed')
 
 
 def enrolled_nodes(ctx, hypervisor):
-    return [node for node in ctx.present_nodes(hypervisor)
-            if node.get('ironic_config')]
+    return [node for node in ctx.present_nodes(hypervisor) if node.enrolled]
 
 
 def _known_to_ironic(ctx, hypervisor):
@@ -34,11 +33,10 @@ def _known_to_ironic(ctx, hypervisor):
     A teardown without a state to say asks Ironic if one is configured:
     the state file may be lost while the nodes are not.
     """
-    if ctx.teardown and not ctx.state['nodes']:
+    if ctx.teardown and not ctx.state.nodes:
         return client.configured(ctx.conf)
-    return any(node.get('ironic_config') or node.get('ironic_uuid')
-               for node in ctx.state['nodes'].values()
-               if node['hypervisor'] == hypervisor.name)
+    return any(node.known_to_ironic
+               for node in ctx.state.nodes_on(hypervisor.name))
 
 
 def _mine(ctx, hypervisor, extra):
@@ -66,7 +64,7 @@ class Nodes(_Enrolment):
                                                 'deploy_ramdisk')) else {}
         redfish_ca = (ctx.hypervisors.redfish_ca(hypervisor)
                       if ctx.cluster.redfish.tls else None)
-        return {node['name']: self._want(ctx, node, images, redfish_ca)
+        return {node.name: self._want(ctx, node, images, redfish_ca)
                 for node in enrolled_nodes(ctx, hypervisor)}
 
     def observe(self, ctx, hypervisor, want):
@@ -84,7 +82,7 @@ class Nodes(_Enrolment):
     @staticmethod
     def _want(ctx, node, images, redfish_ca):
         return {'fields': fields.node_fields(
-                    node, ctx.cluster.ironic, ctx.state['credentials'],
+                    node, ctx.cluster.ironic, ctx.state.credentials,
                     ctx.cluster_id, images, redfish_ca),
                 'traits': fields.traits(node)}
 
@@ -120,7 +118,7 @@ class Nodes(_Enrolment):
                 self._delete(ctx, ironic, action.have)
                 return None
             node = self._put(ironic, action)
-            ctx.state['nodes'][action.name]['ironic_uuid'] = node.id
+            ctx.outcomes.node(action.name, ironic_uuid=node.id)
         except exception.IronicError as err:
             return '%s: %s' % (action.name, err)
         return None
@@ -150,9 +148,7 @@ class Nodes(_Enrolment):
             ironic.write('set_node_maintenance', node['id'],
                          reason='tenks teardown --force')
         ironic.write('delete_node', node['id'], ignore_missing=True)
-        record = ctx.state['nodes'].get(node['name'])
-        if record:
-            record['ironic_uuid'] = None
+        ctx.outcomes.node(node['name'], ironic_uuid=None)
 
 
 class Ports(_Enrolment):
@@ -163,18 +159,18 @@ class Ports(_Enrolment):
         nodes = ctx.ironic().nodes()
         want = {}
         for node in enrolled_nodes(ctx, hypervisor):
-            for nic in node['nics']:
+            for nic in node.nics:
                 item = fields.port_fields(
-                    nic, naming.bridge_mac(ctx.cluster_id, nic['bridge']),
+                    nic, naming.bridge_mac(ctx.cluster_id, nic.bridge),
                     hypervisor.name, ctx.cluster_id)
-                item['node'] = node['name']
-                item['node_id'] = (nodes.get(node['name']) or {}).get('id')
-                want[nic['mac']] = item
+                item['node'] = node.name
+                item['node_id'] = (nodes.get(node.name) or {}).get('id')
+                want[nic.mac] = item
         return want
 
     def observe(self, ctx, hypervisor, want):
         ironic = ctx.ironic()
-        kept = {node['name'] for node in enrolled_nodes(ctx, hypervisor)}
+        kept = {node.name for node in enrolled_nodes(ctx, hypervisor)}
         mine = {node['id']: node['name'] in kept
                 for node in ironic.nodes().values()
                 if _mine(ctx, hypervisor, node['extra'])}
@@ -210,8 +206,8 @@ class Ports(_Enrolment):
                       if key not in ('node', 'node_id')}
             # A node missing when the run began was created by this run's
             # Nodes step, which recorded its UUID: no need to read it back.
-            wanted['node_id'] = (action.want['node_id'] or ctx.state[
-                'nodes'][action.want['node']]['ironic_uuid'])
+            wanted['node_id'] = (action.want['node_id']
+                                 or ctx.ironic_uuid(action.want['node']))
             if action.verb == plan.CREATE:
                 ironic.write('create_port', **wanted)
             else:

@@ -55,7 +55,7 @@ class ProvisionStates(contracts.Kind):
 
     def want(self, ctx, hypervisor):
         target = ctx.cluster.ironic['target_state']
-        return {node['name']: target
+        return {node.name: target
                 for node in kinds.enrolled_nodes(ctx, hypervisor)}
 
     def observe(self, ctx, hypervisor, want):
@@ -126,8 +126,7 @@ def _power_failed(node):
 def _uuid(ctx, action):
     # A node missing when the run began was created by its Nodes step,
     # which recorded the UUID.
-    return ((action.have or {}).get('id')
-            or ctx.state['nodes'][action.name]['ironic_uuid'])
+    return (action.have or {}).get('id') or ctx.ironic_uuid(action.name)
 
 
 @client.translated

@@ -63,7 +63,7 @@ class Physnets(contracts.Kind):
     def want(self, ctx, hypervisor):
         if ctx.teardown:
             return {}
-        indices = ctx.state['hypervisors'][hypervisor.name]['physnet_indices']
+        indices = ctx.state.hypervisors[hypervisor.name].physnet_indices
         return {
             naming.bridge(ctx.cluster.network.bridge_prefix, index): {
                 'physnet': physnet,
@@ -240,11 +240,11 @@ class Veths(contracts.Kind):
     def want(self, ctx, hypervisor):
         # The node's end carries what its guest sends into our bridge.
         offloads = False if _bridges(ctx).userspace else None
-        return {nic['veth_bridge']: {'peer': nic['veth_node'],
-                                     'bridge': nic['bridge'],
-                                     'tx_offload': offloads}
+        return {nic.veth_bridge: {'peer': nic.veth_node,
+                                  'bridge': nic.bridge,
+                                  'tx_offload': offloads}
                 for node in ctx.present_nodes(hypervisor)
-                for nic in node['nics']}
+                for nic in node.nics}
 
     def observe(self, ctx, hypervisor, want):
         facts = _facts(ctx, hypervisor)

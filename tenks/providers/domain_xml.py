@@ -30,26 +30,26 @@ def render(node, volume_paths, engine, emulator=None, console_log=None,
     files for UEFI rather than the ones libvirt finds.
     """
     domain = ET.Element('domain', type=engine)
-    _text(domain, 'name', node['name'])
-    _text(domain, 'uuid', node['uuid'])
-    _text(domain, 'memory', str(node['memory_mb']), unit='MiB')
-    _text(domain, 'vcpu', str(node['vcpus']))
+    _text(domain, 'name', node.name)
+    _text(domain, 'uuid', node.uuid)
+    _text(domain, 'memory', str(node.memory_mb), unit='MiB')
+    _text(domain, 'vcpu', str(node.vcpus))
     metadata = ET.SubElement(domain, 'metadata')
     ET.SubElement(metadata, '{%s}node' % NAMESPACE, cluster=cluster_id,
-                  spec=node['spec'])
-    _os(domain, node['boot_mode'], arch, efi)
+                  spec=node.spec)
+    _os(domain, node.boot_mode, arch, efi)
     features = ET.SubElement(domain, 'features')
     ET.SubElement(features, 'acpi')
     ET.SubElement(features, 'apic')
-    if node.get('cpu_mode'):
-        ET.SubElement(domain, 'cpu', mode=node['cpu_mode'])
+    if node.cpu_mode:
+        ET.SubElement(domain, 'cpu', mode=node.cpu_mode)
     _text(domain, 'on_crash', 'destroy')
     devices = ET.SubElement(domain, 'devices')
     if emulator:
         _text(devices, 'emulator', emulator)
     for index, path in enumerate(volume_paths):
         _disk(devices, path, index)
-    for nic in node['nics']:
+    for nic in node.nics:
         _nic(devices, nic, trust_rx_filters)
     _console(devices, console_log)
     ET.SubElement(devices, 'rng', model='virtio').append(
@@ -63,12 +63,12 @@ def console_log(settings, log_dir, node):
     In libvirt_vm_default_console_log_dir as the libvirt-vm role names
     it, if the file gives one; else in Tenks' log directory.
     """
-    if not node['console_log']:
+    if not node.console_log:
         return None
     if settings.console_log_dir:
         return os.path.join(settings.console_log_dir,
-                            '%s-console.log' % node['name'])
-    return os.path.join(log_dir, 'console', '%s.log' % node['name'])
+                            '%s-console.log' % node.name)
+    return os.path.join(log_dir, 'console', '%s.log' % node.name)
 
 
 def efi_files(settings):
@@ -109,8 +109,8 @@ def _nic(devices, nic, trust_rx_filters):
     interface = ET.SubElement(devices, 'interface', type='direct')
     if trust_rx_filters:
         interface.set('trustGuestRxFilters', 'yes')
-    ET.SubElement(interface, 'mac', address=nic['mac'])
-    ET.SubElement(interface, 'source', dev=nic['veth_node'],
+    ET.SubElement(interface, 'mac', address=nic.mac)
+    ET.SubElement(interface, 'source', dev=nic.veth_node,
                   mode='passthrough')
     ET.SubElement(interface, 'model', type='virtio')
 

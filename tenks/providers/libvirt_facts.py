@@ -22,6 +22,7 @@ import os
 import libvirt
 
 from tenks import exception
+from tenks.providers import domain_xml
 
 
 def _quiet(unused_ctx, unused_error):
@@ -133,3 +134,13 @@ def _existing_parent(path):
 
 def pool_names(conn):
     return set(conn.listStoragePools() + conn.listDefinedStoragePools())
+
+
+def domain_facts(ctx, hypervisor):
+    """Facts of every domain of the hypervisor, read once per step."""
+    def read():
+        conn = ctx.hypervisors.connection(hypervisor)
+        documents = [unless_undefined(domain.XMLDesc)
+                     for domain in conn.listAllDomains()]
+        return [domain_xml.parse(xml) for xml in documents if xml]
+    return ctx.facts.cached(('domains', hypervisor.name), read)

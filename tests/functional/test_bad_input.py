@@ -45,7 +45,8 @@ def read_case(path):
     return data, error, stage
 
 
-class TestBadInput(base.TenksTestCase):
+class HostSnapshot(base.TenksTestCase):
+    """A test that checks a command changed nothing on the host."""
 
     def setUp(self):
         super().setUp()
@@ -118,6 +119,9 @@ class TestBadInput(base.TenksTestCase):
         found += ['../%s' % entry for entry in os.listdir(parent)
                   if entry.startswith(name) and entry != name]
         return sorted(found)
+
+
+class TestBadInput(HostSnapshot):
 
     def check(self, filename):
         """What is wrong with how tenks treats one corpus file, if any."""

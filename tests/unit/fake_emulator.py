@@ -28,7 +28,7 @@ class FakeBMCKind(contracts.Kind):
     name = 'fake-bmc'
 
     def want(self, ctx, hypervisor):
-        return {node['name']: node['bmc']['port']
+        return {node.name: node.bmc.port
                 for node in ctx.served_nodes(hypervisor, NAME)}
 
     def observe(self, ctx, hypervisor, want):

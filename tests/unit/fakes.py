@@ -60,7 +60,7 @@ def scheduled(data=None, previous=None, seed=1):
     state = schedule.schedule(
         cluster, previous or state_module.empty(STATE_PATH),
         schedule.RoundRobinScheduler(), random.Random(seed))
-    state['credentials'].update(CREDENTIALS)
+    state.credentials.update(CREDENTIALS)
     return cluster, state
 
 

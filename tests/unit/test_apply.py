@@ -10,6 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import json
 import os
 import threading
 
@@ -91,6 +92,39 @@ class TestApply(testtools.TestCase):
         # Provision state moves need the BMCs: after every host step.
         self.assertEqual([('ironic-state', 'create'), ('flavor', 'create')],
                          self.log[-2:])
+
+    def test_enrolment_hands_its_outcomes_to_the_saving_thread(self):
+        recorded = threading.Event()
+        seen = {}
+
+        class Enrolling(Kind):
+            def apply(self, ctx, hypervisor, actions):
+                ctx.outcomes.node('tk0', ironic_uuid='uuid-0')
+                # Not written into the state the main thread saves.
+                seen['in state'] = ctx.state.nodes['tk0'].outcome.ironic_uuid
+                seen['thread'] = threading.current_thread().name
+                recorded.set()
+                super().apply(ctx, hypervisor, actions)
+
+        class Saved(Kind):
+            def apply(self, ctx, hypervisor, actions):
+                super().apply(ctx, hypervisor, actions)
+                seen['saved before'] = saved_uuid()
+
+        def saved_uuid():
+            with open(self.path) as stream:
+                return json.load(stream)['nodes']['tk0']['ironic_uuid']
+
+        # No host step, and so no save, until the enrolment has recorded.
+        ctx = self.context(
+            veth=Kind('veth', self.log, before=recorded),
+            bmc=Saved('bmc', self.log),
+            **{'ironic-node': Enrolling('ironic-node', self.log)})
+        deploy.apply(ctx, actions(plan.CREATE, KINDS))
+        self.assertEqual({'in state': None, 'thread': 'enrolment',
+                          'saved before': 'uuid-0'}, seen)
+        self.assertEqual('uuid-0', saved_uuid())
+        self.assertEqual('uuid-0', ctx.state.nodes['tk0'].outcome.ironic_uuid)
 
     def test_deletions_come_first_one_at_a_time(self):
         ctx = self.context()

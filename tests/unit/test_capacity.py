@@ -30,6 +30,7 @@ from tenks import exception
 from tenks import plan
 from tenks.providers import libvirt as libvirt_provider
 from tenks.providers import libvirt_facts
+from tenks import records
 from tenks import schedule
 from tenks import schedulers
 from tenks import state
@@ -86,9 +87,9 @@ class CapacityTestCase(testtools.TestCase):
             schedulers.CapacityScheduler(self.conf, facts), random.Random(1))
 
     def where(self, result):
-        return {name: node['hypervisor']
-                for name, node in result['nodes'].items()
-                if node['state'] == schedule.PRESENT}
+        return {name: node.hypervisor
+                for name, node in result.nodes.items()
+                if node.state == records.PRESENT}
 
     def assertNowhere(self, expected, data, facts, previous=None):
         err = self.assertRaises(exception.ScheduleError, self.run_schedule,
@@ -107,10 +108,10 @@ class TestBestFit(CapacityTestCase):
 
     def test_explanation(self):
         facts = {'hv1': host(domains={'other': 4096}), 'hv2': host()}
-        nodes = self.run_schedule(cluster_data(small=1), facts)['nodes']
+        nodes = self.run_schedule(cluster_data(small=1), facts).nodes
         self.assertEqual('hv2: most memory left (7168 MiB left after); '
                          'hv1: 3072 MiB left after',
-                         nodes['tk0']['placement'])
+                         nodes['tk0'].outcome.placement)
 
     def test_explanation_names_refused_and_full_hypervisors(self):
         facts = {'hv1': host(), 'hv2': host()}
@@ -119,30 +120,30 @@ class TestBestFit(CapacityTestCase):
             'address': '203.0.113.13',
             'physnet_mappings': {'physnet1': 'eth1', 'physnet2': 'eth2'}}
         facts['hv3'] = host(memory_mb=2048)
-        nodes = self.run_schedule(data, facts)['nodes']
+        nodes = self.run_schedule(data, facts).nodes
         self.assertEqual(
             'hv1: the only one it fits (4096 MiB left after); '
             'hv2: lacks physnet2; '
             'hv3: has 2048 MiB left (1 x 2048 MiB, 0 MiB committed)',
-            nodes['tk0']['placement'])
+            nodes['tk0'].outcome.placement)
 
     def test_only_hypervisor(self):
         data = cluster_data(hypervisors={'hv1': {
             'address': 'localhost',
             'physnet_mappings': {'physnet1': 'eth1'}}})
-        nodes = self.run_schedule(data, {'hv1': host()})['nodes']
+        nodes = self.run_schedule(data, {'hv1': host()}).nodes
         self.assertEqual('hv1: the only hypervisor (7168 MiB left after)',
-                         nodes['tk0']['placement'])
+                         nodes['tk0'].outcome.placement)
 
     def test_unknown_disk_is_said(self):
         reason = 'unknown: pool tenks is not active on this remote hypervisor'
         facts = {'hv1': host(memory_mb=1024), 'hv2': host(disk=None,
                                                           source=reason)}
-        nodes = self.run_schedule(cluster_data(), facts)['nodes']
+        nodes = self.run_schedule(cluster_data(), facts).nodes
         self.assertEqual(
             'hv2: most memory left (7168 MiB left after, free disk unknown: '
             'pool tenks is not active on this remote hypervisor); '
-            'hv1: 0 MiB left after', nodes['tk0']['placement'])
+            'hv1: 0 MiB left after', nodes['tk0'].outcome.placement)
 
     def test_without_facts_only_capacity_limits(self):
         data = cluster_data(small=3)
@@ -152,7 +153,7 @@ class TestBestFit(CapacityTestCase):
                          self.where(result))
         self.assertEqual('hv1: most memory left (memory not limited); '
                          'hv2: 0 MiB left after',
-                         result['nodes']['tk0']['placement'])
+                         result.nodes['tk0'].outcome.placement)
 
 
 class TestMemory(CapacityTestCase):
@@ -180,7 +181,7 @@ class TestMemory(CapacityTestCase):
         result = self.run_schedule(data, facts)
         self.assertEqual(3, len(self.where(result)))
         self.assertEqual('hv1: the only hypervisor (0 MiB left after)',
-                         result['nodes']['tk2']['placement'])
+                         result.nodes['tk2'].outcome.placement)
         data['specs'][0]['count'] = 4
         err = self.assertRaises(exception.ScheduleError, self.run_schedule,
                                 data, facts, result)
@@ -225,10 +226,10 @@ class TestMemory(CapacityTestCase):
         data['specs'][1]['count'] = 1
         result = self.run_schedule(data, facts, first)
         self.assertEqual({'tk0': 'hv1', 'tk3': 'hv1'}, self.where(result))
-        self.assertEqual('big', result['nodes']['tk3']['type'])
-        self.assertEqual('absent', result['nodes']['tk2']['state'])
+        self.assertEqual('big', result.nodes['tk3'].type)
+        self.assertEqual('absent', result.nodes['tk2'].state)
         self.assertEqual('hv1: the only hypervisor (0 MiB left after)',
-                         result['nodes']['tk3']['placement'])
+                         result.nodes['tk3'].outcome.placement)
 
     def test_kept_nodes_count_as_edited(self):
         data = cluster_data(small=1, hypervisors=self.one_host())
@@ -239,7 +240,7 @@ class TestMemory(CapacityTestCase):
         facts = {'hv1': host(memory_mb=4096, domains={'tk0': 1024})}
         result = self.run_schedule(data, facts, first)
         self.assertEqual('hv1: the only hypervisor (0 MiB left after)',
-                         result['nodes']['tk1']['placement'])
+                         result.nodes['tk1'].outcome.placement)
         data['specs'][0]['count'] = 3
         self.assertNowhere(
             "cluster.yaml: no hypervisor can take a new node of spec "
@@ -277,7 +278,7 @@ class TestDisk(CapacityTestCase):
             'hv2: the only one it fits (3072 MiB left after); '
             'hv1: has 0.5 GiB disk left (1 x 1.5 GiB free in pool tenks, '
             'less 1.0 GiB of new volumes)',
-            result['nodes']['tk1']['placement'])
+            result.nodes['tk1'].outcome.placement)
 
     def test_fits_nowhere_for_disk(self):
         facts = {'hv1': host(disk=GIB // 2), 'hv2': host(disk=0)}
@@ -300,7 +301,7 @@ class TestDisk(CapacityTestCase):
             'ipmi_port_range_start', 6230) + 99
         result = self.run_schedule(data, {'hv1': host(
             memory_mb=64 * 1024, disk=77 * 1000 ** 3)})
-        self.assertEqual(100, len(result['nodes']))
+        self.assertEqual(100, len(result.nodes))
 
     def test_overcommitted_disk_still_refuses(self):
         self.conf.set_override('disk_overcommit_ratio', 2.0)
@@ -345,7 +346,7 @@ class TestErrors(CapacityTestCase):
         self.assertEqual({'tk0': 'hv1', 'tk1': 'hv2'}, self.where(result))
         self.assertEqual('hv2: the only one it fits (3072 MiB left after); '
                          'hv1: has no free IPMI port',
-                         result['nodes']['tk1']['placement'])
+                         result.nodes['tk1'].outcome.placement)
         # The existing message stays when no hypervisor has a port.
         data['specs'][0]['count'] = 3
         err = self.assertRaises(exception.ScheduleError, self.run_schedule,
@@ -376,7 +377,7 @@ class TestExistingNodes(CapacityTestCase):
         self.assertEqual({'tk0': 'hv1', 'tk1': 'hv1', 'tk2': 'hv2'},
                          self.where(second))
         for name in ('tk0', 'tk1'):
-            self.assertEqual(first['nodes'][name], second['nodes'][name])
+            self.assertEqual(first.nodes[name], second.nodes[name])
 
     def test_no_new_nodes_needs_no_room(self):
         first = self.run_schedule(cluster_data(small=2),
@@ -396,7 +397,7 @@ class TestRoundRobin(CapacityTestCase):
         self.assertEqual({'tk0': 'hv1', 'tk1': 'hv2', 'tk2': 'hv1'},
                          self.where(result))
         self.assertEqual('hv2: next in turn (round robin)',
-                         result['nodes']['tk1']['placement'])
+                         result.nodes['tk1'].outcome.placement)
         self.assertFalse(schedule.RoundRobinScheduler.needs_facts)
 
     def test_choose_only_plugin_still_works(self):
@@ -408,7 +409,7 @@ class TestRoundRobin(CapacityTestCase):
             self.cluster(cluster_data(small=1)),
             state.empty('/tmp/state.json'), Old(), random.Random(1))
         self.assertEqual({'tk0': 'hv2'}, self.where(result))
-        self.assertEqual('', result['nodes']['tk0']['placement'])
+        self.assertEqual('', result.nodes['tk0'].outcome.placement)
 
 
 class TestNewNodeCount(CapacityTestCase):
@@ -551,8 +552,8 @@ class TestCapacityFacts(testtools.TestCase):
                                        FakeDomain('gone', None)])
         ctx = fakes.make_context()
         ctx.hypervisors = fakes.FakeHypervisors(ctx.cluster, connection=conn)
-        facts = libvirt_provider._domain_facts(ctx,
-                                               ctx.cluster.hypervisors[0])
+        facts = libvirt_facts.domain_facts(ctx,
+                                           ctx.cluster.hypervisors[0])
         self.assertEqual(['a'], [domain['name'] for domain in facts])
 
     def test_local_without_pool_reads_nearest_parent(self):
@@ -602,14 +603,14 @@ class TestSessionFacts(CapacityTestCase):
         self.assertTrue(all(conn.closed for _, conn in connections))
         self.assertEqual('hv1: most memory left (6912 MiB left after); '
                          'hv2: 6912 MiB left after',
-                         result['nodes']['tk0']['placement'])
+                         result.nodes['tk0'].outcome.placement)
 
     def test_no_facts_without_new_nodes(self):
         first, _ = self.schedule_with('capacity', cluster_data(small=2))
         second, connections = self.schedule_with(
             'capacity', cluster_data(small=1), first)
         self.assertEqual([], connections)
-        self.assertEqual('absent', second['nodes']['tk1']['state'])
+        self.assertEqual('absent', second.nodes['tk1'].state)
 
     def test_no_facts_for_round_robin(self):
         _, connections = self.schedule_with('round_robin',
@@ -639,7 +640,11 @@ class TestPlanReason(CapacityTestCase):
     def test_other_actions_keep_their_reason(self):
         action = plan.Action('domain', plan.UPDATE, 'tk0', 'hv1',
                              'changed: memory_mb')
-        nodes = {'tk0': {'placement': 'hv1: the only hypervisor'}}
+        nodes = {'tk0': records.Node.from_dict({
+            'name': 'tk0', 'uuid': 'u', 'spec': 's', 'hypervisor': 'hv1',
+            'volumes': [], 'nics': [], 'ironic_uuid': None,
+            'bmc': {'driver': 'ipmi', 'address': '127.0.0.1', 'port': 6230},
+            'placement': 'hv1: the only hypervisor'})}
         self.assertIs(action,
                       libvirt_provider._placement_reason(action, nodes))
         create = plan.Action('domain', plan.CREATE, 'x', 'hv1')

@@ -23,6 +23,7 @@ from tenks import hypervisors
 from tenks.ironic import fields
 from tenks.network import dhcp
 from tenks.network import facts as net_facts
+from tenks import records
 from tenks import state
 from tenks import verify
 
@@ -31,8 +32,8 @@ UUID = '5a0e8a70-8f6f-4c36-9d0a-3c6f1a0d2e11'
 IRONIC_UUID = '0d7a2f0e-6b1f-4a55-9c39-111111111111'
 MAC0 = '52:54:00:00:00:01'
 MAC1 = '52:54:00:00:00:02'
-NODE = {
-    'name': 'tk0', 'uuid': UUID, 'hypervisor': 'localhost',
+NODE = records.Node.from_dict({
+    'name': 'tk0', 'uuid': UUID, 'hypervisor': 'localhost', 'spec': 'small',
     'memory_mb': 256, 'vcpus': 1, 'boot_mode': 'bios',
     'ironic_driver': 'ipmi', 'ironic_uuid': IRONIC_UUID,
     'volumes': [{'name': 'tk0vol0', 'capacity': 2 ** 30}],
@@ -41,7 +42,7 @@ NODE = {
              {'physnet': 'physnet2', 'mac': MAC1, 'bridge': 'brtenks1',
               'veth_bridge': 'tk0-1b', 'veth_node': 'tk0-1n'}],
     'bmc': {'driver': 'ipmi', 'address': '127.0.0.1', 'port': 6230},
-}
+})
 CREDENTIALS = {'ipmi_username': 'tenks', 'ipmi_password': 'secret'}
 
 
@@ -93,7 +94,7 @@ EXPECTED_NODE = {
 def wanted_ports():
     return [fields.port_fields(nic, '02:00:00:00:00:0%d' % index,
                                'localhost', CLUSTER)
-            for index, nic in enumerate(NODE['nics'])]
+            for index, nic in enumerate(NODE.nics)]
 
 
 def ironic_ports():
@@ -250,12 +251,12 @@ class TestIronicPorts(testtools.TestCase):
 
     def test_pxe_nic(self):
         ports = ironic_ports()
-        self.assertEqual(MAC0, checks.pxe_nic(NODE, ports)['mac'])
+        self.assertEqual(MAC0, checks.pxe_nic(NODE, ports).mac)
         ports[MAC0]['is_pxe_enabled'] = False
-        self.assertEqual(MAC1, checks.pxe_nic(NODE, ports)['mac'])
+        self.assertEqual(MAC1, checks.pxe_nic(NODE, ports).mac)
         ports[MAC1]['is_pxe_enabled'] = False
         self.assertIsNone(checks.pxe_nic(NODE, ports))
-        self.assertEqual(MAC0, checks.pxe_nic(NODE, {})['mac'])
+        self.assertEqual(MAC0, checks.pxe_nic(NODE, {}).mac)
 
     def exchange(self, discovers=0, replies=()):
         return dhcp.Exchange(discovers, [
@@ -263,21 +264,21 @@ class TestIronicPorts(testtools.TestCase):
             for kind, intact in replies], 1.0 if discovers else None)
 
     def test_pxe_answered(self):
-        result = checks.pxe(NODE, NODE['nics'][0], self.exchange(
+        result = checks.pxe(NODE, NODE.nics[0], self.exchange(
             2, [(dhcp.DHCPOFFER, False), (dhcp.DHCPOFFER, True)]), 7.4)
         self.assertEqual(checks.Result(
             'tk0', 'pxe', checks.PASSED, 'DHCP OFFER to %s reached veth '
             'tk0-0n (physnet1) intact 7 s after power on' % MAC0), result)
 
     def test_pxe_no_discover(self):
-        result = checks.pxe(NODE, NODE['nics'][0], self.exchange(), 120)
+        result = checks.pxe(NODE, NODE.nics[0], self.exchange(), 120)
         self.assertEqual(('tk0', checks.FAILED), result[:3:2])
         self.assertEqual('no DHCP DISCOVER from %s on veth tk0-0n '
                          '(physnet1) in 120 s after power on' % MAC0,
                          result.detail)
 
     def test_pxe_damaged(self):
-        result = checks.pxe(NODE, NODE['nics'][0], self.exchange(
+        result = checks.pxe(NODE, NODE.nics[0], self.exchange(
             3, [(dhcp.DHCPOFFER, False)] * 3), 40)
         self.assertFalse(result.ok)
         self.assertEqual('3 DHCP replies to %s reached veth tk0-0n '
@@ -285,7 +286,7 @@ class TestIronicPorts(testtools.TestCase):
                          'the node drops them' % MAC0, result.detail)
 
     def test_pxe_no_server(self):
-        result = checks.pxe(NODE, NODE['nics'][0], self.exchange(4), 40)
+        result = checks.pxe(NODE, NODE.nics[0], self.exchange(4), 40)
         self.assertFalse(result.ok)
         self.assertEqual('no DHCP server answered on physnet physnet1: 4 '
                          'DISCOVER(s) from %s got no reply on veth tk0-0n '
@@ -304,7 +305,7 @@ class TestReport(testtools.TestCase):
         self.assertIsNone(checks.summary(results[1:2]))
 
     def test_skipped_is_neither_passed_nor_failed(self):
-        node = {'name': 'tk0'}
+        node = NODE
         result = checks.skipped(node, 'pxe', 'hypervisor hv1 is remote')
         self.assertEqual(('tk0', 'pxe', 'skipped', 'hypervisor hv1 is remote'),
                          tuple(result))
@@ -339,7 +340,7 @@ class TestChosenNodes(testtools.TestCase):
 
     def test_unknown_node(self):
         data = state.empty(self.path)
-        data['nodes']['tk0'] = dict(NODE, state='present')
+        data.nodes['tk0'] = NODE
         state.save(self.path, data)
         error = self.assertRaises(exception.StateError, verify.verify,
                                   self.conf, self.path, nodes=['tk0', 'tk9'])
@@ -352,4 +353,5 @@ class TestChosenNodes(testtools.TestCase):
                            ('qemu+tcp://localhost/system', True),
                            ('qemu+ssh://root@hv1/system', False)):
             self.assertEqual(local, hypervisors.from_record(
-                'hv', {'libvirt_uri': uri}).is_local, uri)
+                'hv', records.HypervisorRecord.from_dict(
+                    {'libvirt_uri': uri})).is_local, uri)

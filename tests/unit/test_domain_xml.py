@@ -16,6 +16,7 @@ import testtools
 
 from tenks import model
 from tenks.providers import domain_xml
+from tenks import records
 
 UUID = '0d7f9c26-2a4b-4c3e-9a51-8f0e1b2c3d4e'
 
@@ -29,13 +30,20 @@ def node(**extra):
         'vcpus': 3,
         'boot_mode': 'bios',
         'cpu_mode': None,
-        'nics': [
-            {'mac': '52:54:00:aa:bb:01', 'veth_node': 'tk0-0n'},
-            {'mac': '52:54:00:aa:bb:02', 'veth_node': 'tk0-1n'},
-        ],
+        'hypervisor': 'localhost',
+        'volumes': [],
+        'bmc': {'driver': 'ipmi', 'address': '127.0.0.1', 'port': 6230},
+        'nics': [nic('52:54:00:aa:bb:01', 'tk0-0n', 0),
+                 nic('52:54:00:aa:bb:02', 'tk0-1n', 1)],
     }
     data.update(extra)
-    return data
+    return records.Node.from_dict(data)
+
+
+def nic(mac, veth_node, index):
+    return {'physnet': 'physnet%d' % index, 'mac': mac,
+            'bridge': 'brtenks%d' % index,
+            'veth_bridge': veth_node[:-1] + 'b', 'veth_node': veth_node}
 
 
 VOLUMES = ['/var/lib/libvirt/tenks_pool/tk0vol0',

@@ -59,6 +59,24 @@ CASES = [
      dict(path='/s.json', version=None, expected=1),
      'State file /s.json has schema version None; this Tenks reads '
      'version 1.'),
+    (exc.StateSchemaNewer, exc.StateError,
+     dict(path='/s.json', version=2, expected=1),
+     'State file /s.json has schema version 2; this Tenks reads version 1. '
+     'A newer Tenks wrote it: run that one; nothing was changed.'),
+    (exc.StateDamaged, exc.StateError,
+     dict(path='/s.json', problem='truncated after 10 bytes',
+          teardown='tenks teardown c.yaml'),
+     'Cannot read state file /s.json: truncated after 10 bytes; nothing was '
+     'changed. Move it aside and run `tenks teardown c.yaml` to remove what '
+     'Tenks made for the cluster, which it finds by its marks.'),
+    (exc.StateOfAnotherCluster, exc.StateError,
+     dict(path='/s.json', found='aaaa0000', expected='bbbb1111',
+          teardown='tenks teardown c.yaml'),
+     'State file /s.json holds the state of cluster aaaa0000, written at '
+     'another path; the cluster at this path is bbbb1111. Nothing was '
+     'changed: put it back where it was written, or move it aside and run '
+     '`tenks teardown c.yaml` to remove what Tenks made for the cluster at '
+     'this path, which it finds by its marks.'),
     (exc.StateHasNoNodes, exc.StateError, dict(path='/s.json'),
      'State file /s.json records no nodes: nothing to verify.'),
     (exc.StateHasNoSuchNode, exc.StateError,

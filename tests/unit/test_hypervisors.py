@@ -17,6 +17,7 @@ import testtools
 from tenks import exception
 from tenks import hosts
 from tenks import hypervisors
+from tenks import records
 from tests.unit import fakes
 
 TWO = fakes.cluster_data(hypervisors={
@@ -48,14 +49,16 @@ class TestPaths(testtools.TestCase):
 
 class TestFromState(testtools.TestCase):
 
-    def hypervisors(self, records, connect=None):
-        data = {'hypervisors': records}
+    def hypervisors(self, hypervisor_records, connect=None):
+        data = records.State.from_dict({
+            'schema_version': 1, 'cluster_id': 'c0ffee00',
+            'hypervisors': hypervisor_records})
         return hypervisors.Hypervisors.from_state(
             None, data, '/srv/tenks/state.json', fakes.FakeProvider(connect))
 
     def test_way_in_as_the_deploy_recorded_it(self):
         cluster, state = fakes.scheduled(TWO)
-        built = self.hypervisors(state['hypervisors'])
+        built = self.hypervisors(state.to_dict()['hypervisors'])
 
         def way_in(hypervisor):
             return (hypervisor.name, hypervisor.address, hypervisor.is_local,

@@ -17,6 +17,7 @@ from tenks import config
 from tenks import exception
 from tenks.ironic import fields
 from tenks.ironic import flavors
+from tenks import records
 
 SETTINGS = {'default_interfaces': {}, 'deploy_kernel': None,
             'deploy_ramdisk': 'http://images/ipa.initramfs',
@@ -27,8 +28,9 @@ CREDENTIALS = {'ipmi_username': 'admin', 'ipmi_password': 'secret'}
 def node(**ironic_config):
     config = {'resource_class': 'rc'}
     config.update(ironic_config)
-    return {
+    return records.Node.from_dict({
         'name': 'tk0', 'uuid': 'u-1', 'hypervisor': 'localhost',
+        'spec': 'small/tk/1',
         'vcpus': 2, 'memory_mb': 1024, 'boot_mode': 'uefi',
         'volumes': [{'name': 'tk0vol0', 'capacity': 10 * 1024 ** 3 + 5}],
         'bmc': {'driver': 'ipmi', 'address': '127.0.0.1', 'port': 6230},
@@ -36,7 +38,7 @@ def node(**ironic_config):
         'nics': [{'physnet': 'physnet1', 'mac': '52:54:00:00:00:01',
                   'bridge': 'brtenks0', 'veth_bridge': 'tk0-0b',
                   'veth_node': 'tk0-0n'}],
-    }
+    })
 
 
 class TestNodeFields(testtools.TestCase):
@@ -108,7 +110,7 @@ class TestChanges(testtools.TestCase):
         self.assertEqual([], fields.moves('enroll', 'enroll'))
 
     def test_port(self):
-        nic = node()['nics'][0]
+        nic = node().nics[0]
         want = fields.port_fields(nic, '02:00:00:00:00:01', 'localhost', 'c1')
         self.assertEqual({'switch_id': '02:00:00:00:00:01',
                           'switch_info': 'brtenks0', 'port_id': 'tk0-0b'},

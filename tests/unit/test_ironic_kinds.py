@@ -10,6 +10,10 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import copy
+import dataclasses
+import types
+
 import testtools
 
 from tenks import exception
@@ -30,18 +34,18 @@ def enrolled(count, previous=None):
 
 def ironic_node(state, name):
     """The node Tenks would have made for the state's node name."""
-    node = state['nodes'][name]
+    node = state.nodes[name]
     return {'id': 'id-' + name, 'name': name,
-            'extra': fields.marks(node, state['cluster_id'])}
+            'extra': fields.marks(node, state.cluster_id)}
 
 
 def ironic_port(state, name, mac=None):
     """The port Tenks would have made for node name's NIC."""
-    node = state['nodes'][name]
-    nic = dict(node['nics'][0], mac=mac or node['nics'][0]['mac'])
+    node = state.nodes[name]
+    nic = dataclasses.replace(node.nics[0], mac=mac or node.nics[0].mac)
     port = fields.port_fields(
-        nic, naming.bridge_mac(state['cluster_id'], nic['bridge']),
-        node['hypervisor'], state['cluster_id'])
+        nic, naming.bridge_mac(state.cluster_id, nic.bridge),
+        node.hypervisor, state.cluster_id)
     port.update(id='port-' + name, node_id='id-' + name)
     return port
 
@@ -59,7 +63,7 @@ class TestPortsPlan(testtools.TestCase):
         # tk1 leaves the cluster: Ironic deletes its port with the node.
         _, before = enrolled(2)
         cluster, after = enrolled(1, before)
-        self.assertEqual('absent', after['nodes']['tk1']['state'])
+        self.assertEqual('absent', after.nodes['tk1'].state)
         self.assertEqual([], self.plan(
             cluster, after, ['tk0', 'tk1'],
             [ironic_port(before, 'tk0'), ironic_port(before, 'tk1')]))
@@ -70,17 +74,21 @@ class TestPortsPlan(testtools.TestCase):
         actions = self.plan(cluster, state, ['tk0'],
                             [ironic_port(state, 'tk0', stray)])
         self.assertEqual(
-            sorted([(plan.CREATE, state['nodes']['tk0']['nics'][0]['mac']),
+            sorted([(plan.CREATE, state.nodes['tk0'].nics[0].mac),
                     (plan.DELETE, stray)]),
             sorted((a.verb, a.name) for a in actions))
 
 
 class TestPortsApply(testtools.TestCase):
 
-    def apply(self, ironic, node_ids):
+    def apply(self, ironic, node_ids, recorded_now=False):
         cluster, state = enrolled(2)
-        state['nodes']['tk1']['ironic_uuid'] = 'created-now'
         ctx = fakes.FakeContext(cluster, state, ironic=ironic)
+        if recorded_now:
+            # By the Nodes step before, in the same enrolment thread.
+            ctx.outcomes.node('tk1', ironic_uuid='created-now')
+        else:
+            state.nodes['tk1'].outcome.ironic_uuid = 'created-now'
         kinds.Ports().apply(ctx, cluster.hypervisors[0], [
             plan.Action('ironic-port', plan.CREATE, mac, 'localhost',
                         want={'address': mac, 'node': name,
@@ -95,6 +103,13 @@ class TestPortsApply(testtools.TestCase):
                           ('create_port', 'm1', 'created-now')],
                          [(method, written['address'], written['node_id'])
                           for method, _, written in ironic.writes])
+
+    def test_node_created_by_this_runs_enrolment_thread(self):
+        ironic = fakes.FakeIronic()
+        self.apply(ironic, ('id-tk0', None), recorded_now=True)
+        self.assertEqual([('create_port', 'm1', 'created-now')],
+                         [(method, written['address'], written['node_id'])
+                          for method, _, written in ironic.writes][1:])
 
     def test_one_failed_port_does_not_stop_the_others(self):
         def refuse(method, written):
@@ -130,4 +145,50 @@ class TestFlavorWrites(testtools.TestCase):
              ('create_flavor_extra_specs', 'compute')],
             [(method, fields['service'])
              for method, _, fields in ironic.writes])
-        self.assertEqual(['rc', 'old'], ctx.state['flavors'])
+        # Handed back, not written into the state until merged.
+        self.assertIsNone(ctx.state.outcome.flavors)
+        ctx.outcomes.merge_into(ctx.state)
+        self.assertEqual(['rc', 'old'], ctx.state.made_flavors)
+
+
+class FakeCompute:
+    """Nova's flavors, as the flavor kind reads them."""
+
+    def __init__(self, names):
+        self.names = names
+
+    def flavors(self):
+        return [types.SimpleNamespace(name=name, id='f-' + name, ram=256,
+                                      vcpus=1, disk=1) for name in self.names]
+
+    def fetch_flavor_extra_specs(self, flavor):
+        return types.SimpleNamespace(extra_specs={})
+
+
+class TestPlanningIsPure(testtools.TestCase):
+    """Planning the Ironic kinds reads the state and never writes it."""
+
+    def test_nodes_ports_flavors(self):
+        data = fakes.cluster_data(2, specs=[{
+            'type': 'small', 'count': 2,
+            'ironic_config': {'resource_class': 'rc'}}], nova_flavors=[
+                {'resource_class': 'rc', 'node_type': 'small',
+                 'name': 'new'}])
+        cluster, state = fakes.scheduled(data)
+        state.outcome.flavors = ['old']
+        state.nodes['tk1'].outcome.ironic_uuid = 'id-tk1'
+        ironic = fakes.FakeIronic({'tk1': ironic_node(state, 'tk1')},
+                                  {})
+        ironic.conn = types.SimpleNamespace(compute=FakeCompute(['old']))
+        ctx = fakes.FakeContext(cluster, state, ironic=ironic)
+        before = copy.deepcopy(state.to_dict())
+        hypervisor = cluster.hypervisors[0]
+        planned = {kind.name: [(a.verb, a.name)
+                               for a in kind.plan(ctx, hypervisor)]
+                   for kind in (kinds.Nodes(), kinds.Ports(),
+                                flavors.Flavors())}
+        self.assertEqual(before, state.to_dict())
+        self.assertEqual([(plan.DELETE, 'old'), (plan.CREATE, 'new')],
+                         sorted(planned['nova-flavor'], reverse=True))
+        self.assertIn((plan.CREATE, 'tk0'), planned['ironic-node'])
+        self.assertEqual(2, len(planned['ironic-port']))

@@ -60,9 +60,9 @@ def context(names, ironic, target='manageable', placement=False):
         wait_for_placement=placement, specs=[{
             'type': 'small', 'count': len(names), 'node_name_prefix': 'n',
             'ironic_config': {'resource_class': 'rc'}}]))
-    for name, node in state['nodes'].items():
-        node['ironic_uuid'] = 'id-' + name
-    assert sorted(state['nodes']) == sorted(names)
+    for name, node in state.nodes.items():
+        node.outcome.ironic_uuid = 'id-' + name
+    assert sorted(state.nodes) == sorted(names)
     return fakes.FakeContext(cluster, state, ironic=ironic)
 
 

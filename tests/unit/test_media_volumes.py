@@ -12,12 +12,14 @@
 
 """Images a Redfish BMC uploaded into the cluster's pool."""
 
+import copy
 import os
 
 import testtools
 
 from tenks.providers import domain_xml
 from tenks.providers import libvirt as libvirt_provider
+from tenks.providers import libvirt_storage
 from tests.unit import fakes
 
 
@@ -77,18 +79,18 @@ class TestMediaVolumes(testtools.TestCase):
 
     def context(self, inserted, teardown=False, foreign_upload=False):
         cluster, state = fakes.scheduled(fakes.cluster_data(count=1))
-        node = list(state['nodes'].values())[0]
+        node = list(state.nodes.values())[0]
         pool_path = cluster.libvirt.pool_path
-        upload = 'boot-iso-%s.img' % node['uuid']
-        disks = [os.path.join(pool_path, v['name']) for v in node['volumes']]
+        upload = 'boot-iso-%s.img' % node.uuid
+        disks = [os.path.join(pool_path, v.name) for v in node.volumes]
         xml = domain_xml.render(node, disks, 'qemu',
-                                cluster_id=state['cluster_id'])
+                                cluster_id=state.cluster_id)
         if inserted:
             xml = xml.replace('</devices>', (
                 "<disk type='file' device='cdrom'><source file='%s'/>"
                 "</disk></devices>") % os.path.join(pool_path, upload))
-        names = [v['name'] for v in node['volumes']] + [
-            upload, '.tenks-%s' % state['cluster_id']]
+        names = [v.name for v in node.volumes] + [
+            upload, '.tenks-%s' % state.cluster_id]
         if foreign_upload:
             names.append('boot-iso-11111111-2222-4333-8444-555555555555.img')
         conn = FakeConnection(cluster.libvirt.pool_name, FakePool(names),
@@ -99,7 +101,7 @@ class TestMediaVolumes(testtools.TestCase):
         return ctx, cluster.hypervisors[0], upload
 
     def observe(self, ctx, hypervisor):
-        kind = libvirt_provider.Volumes()
+        kind = libvirt_storage.Volumes()
         return kind.observe(ctx, hypervisor, kind.want(ctx, hypervisor))
 
     def test_inserted_media_left_alone(self):
@@ -114,7 +116,7 @@ class TestMediaVolumes(testtools.TestCase):
     def test_teardown_deletes_inserted_media_and_frees_the_pool(self):
         ctx, hypervisor, upload = self.context(inserted=True, teardown=True)
         self.assertTrue(self.observe(ctx, hypervisor)[upload].owned)
-        pool = libvirt_provider.Pool().observe(ctx, hypervisor, {})
+        pool = libvirt_storage.Pool().observe(ctx, hypervisor, {})
         self.assertTrue(pool[ctx.cluster.libvirt.pool_name].owned)
 
     def test_uploads_of_other_domains_not_ours(self):
@@ -123,7 +125,7 @@ class TestMediaVolumes(testtools.TestCase):
         self.assertNotIn(
             'boot-iso-11111111-2222-4333-8444-555555555555.img',
             self.observe(ctx, hypervisor))
-        pool = libvirt_provider.Pool().observe(ctx, hypervisor, {})
+        pool = libvirt_storage.Pool().observe(ctx, hypervisor, {})
         self.assertFalse(pool[ctx.cluster.libvirt.pool_name].owned)
 
     def test_media_not_counted_as_disks(self):
@@ -133,3 +135,14 @@ class TestMediaVolumes(testtools.TestCase):
         self.assertEqual([os.path.join(ctx.cluster.libvirt.pool_path,
                                        upload)], facts['media'])
         self.assertNotIn(facts['media'][0], facts['disks'])
+
+    def test_planning_leaves_the_state_alone(self):
+        for teardown in (False, True):
+            ctx, hypervisor, _ = self.context(inserted=True,
+                                              teardown=teardown)
+            ctx.facts.cached(('engine', hypervisor.name), lambda: 'qemu',
+                             keep=True)
+            before = copy.deepcopy(ctx.state.to_dict())
+            for kind in libvirt_provider.LibvirtProvider.kinds():
+                kind.plan(ctx, hypervisor)
+            self.assertEqual(before, ctx.state.to_dict())

@@ -20,6 +20,7 @@ from tenks.network import kinds
 from tenks.network import linuxbridge
 from tenks.network import ovs
 from tenks import plan
+from tenks import records
 from tests.unit import fakes
 
 
@@ -117,10 +118,10 @@ class PhysnetContext(fakes.FakeContext):
         cluster, state = fakes.scheduled(fakes.cluster_data(
             count=0, bridge_type=bridge_type, ovs_datapath_type=datapath,
             bridge_prefix='tkbr', physnet_mappings={'p': source}))
-        state['cluster_id'] = 'c0ffee00'
+        state.cluster_id = 'c0ffee00'
         self.hypervisor = cluster.hypervisors[0]
-        state['hypervisors'] = {
-            self.hypervisor.name: {'physnet_indices': {'p': 0}}}
+        state.hypervisors = {self.hypervisor.name: records.HypervisorRecord(
+            physnet_indices={'p': 0})}
         super().__init__(cluster, state)
         # The same facts for every step: the tests give what a host shows.
         self.facts.cached(('network', self.hypervisor.name),

@@ -21,6 +21,7 @@ import fixtures
 import testtools
 
 from tenks import exception
+from tenks import records
 from tenks import state
 
 CHILD = '''
@@ -46,30 +47,34 @@ class TestEmpty(StateTestCase):
 
     def test_missing_file_gives_empty_state(self):
         data = state.load(self.path)
-        self.assertEqual(1, data['schema_version'])
-        self.assertEqual(state.SCHEMA_VERSION, data['schema_version'])
-        self.assertEqual({}, data['nodes'])
-        self.assertEqual({}, data['hypervisors'])
-        self.assertEqual({}, data['credentials'])
-        self.assertRegex(data['cluster_id'], r'^[0-9a-f]{8}$')
+        self.assertEqual(1, data.schema_version)
+        self.assertEqual(state.SCHEMA_VERSION, data.schema_version)
+        self.assertEqual({}, data.nodes)
+        self.assertEqual({}, data.hypervisors)
+        self.assertEqual({}, data.credentials)
+        self.assertRegex(data.cluster_id, r'^[0-9a-f]{8}$')
         self.assertFalse(os.path.exists(self.path))
 
     def test_cluster_id_follows_the_path(self):
         # A lost state file at the same path must find its cluster again.
-        self.assertEqual(state.empty(self.path)['cluster_id'],
-                         state.empty(self.path)['cluster_id'])
-        self.assertNotEqual(state.empty(self.path)['cluster_id'],
-                            state.empty(self.path + '2')['cluster_id'])
+        self.assertEqual(state.empty(self.path).cluster_id,
+                         state.empty(self.path).cluster_id)
+        self.assertNotEqual(state.empty(self.path).cluster_id,
+                            state.empty(self.path + '2').cluster_id)
 
 
 class TestSaveLoad(StateTestCase):
 
     def test_round_trip(self):
         data = state.empty(self.path)
-        data['nodes']['tk0'] = {'name': 'tk0', 'bmc': {'port': 6230},
-                                'nics': [{'mac': '52:54:00:00:00:01'}],
-                                'ironic_uuid': None}
-        data['credentials']['ipmi'] = {'username': 'u', 'password': 'p'}
+        data.nodes['tk0'] = records.Node.from_dict({
+            'name': 'tk0', 'uuid': 'u', 'spec': 's', 'hypervisor': 'h',
+            'bmc': {'driver': 'ipmi', 'address': '127.0.0.1', 'port': 6230},
+            'nics': [{'physnet': 'p', 'mac': '52:54:00:00:00:01',
+                      'bridge': 'b', 'veth_bridge': 'tk0-0b',
+                      'veth_node': 'tk0-0n'}],
+            'volumes': [], 'ironic_uuid': None})
+        data.credentials['ipmi_password'] = 'p'
         state.save(self.path, data)
         self.assertEqual(data, state.load(self.path))
 
@@ -93,16 +98,16 @@ class TestSaveLoad(StateTestCase):
         old = state.empty(self.path)
         state.save(self.path, old)
         broken = state.empty(self.path)
-        broken['nodes'] = {'tk0': {1, 2}}
+        broken.credentials = {'ipmi_password': {1, 2}}
         self.assertRaises(TypeError, state.save, self.path, broken)
         self.assertEqual(['state.json'], os.listdir(self.dir))
         self.assertEqual(old, state.load(self.path))
 
     def test_creates_directory(self):
         path = os.path.join(self.dir, 'sub', 'state.json')
-        state.save(path, state.empty(self.path))
+        state.save(path, state.empty(path))
         self.assertEqual(state.SCHEMA_VERSION,
-                         state.load(path)['schema_version'])
+                         state.load(path).schema_version)
         self.assertEqual(0o700, stat.S_IMODE(
             os.stat(os.path.dirname(path)).st_mode) & 0o700)
 
@@ -111,7 +116,8 @@ class TestSaveLoad(StateTestCase):
             json.dump({'schema_version': 2, 'nodes': {}}, stream)
         err = self.assertRaises(exception.StateError, state.load, self.path)
         self.assertEqual('State file %s has schema version 2; this Tenks '
-                         'reads version 1.' % self.path, str(err))
+                         'reads version 1. A newer Tenks wrote it: run that '
+                         'one; nothing was changed.' % self.path, str(err))
 
     def test_missing_schema_version(self):
         with open(self.path, 'w') as stream:

@@ -20,6 +20,7 @@ import testtools
 
 from tenks.bmc import sushy_daemon
 from tenks.ironic import fields
+from tenks import records
 
 SETTINGS = {'address': '127.0.0.1', 'port': 8443,
             'libvirt_uri': 'qemu:///system', 'allowed': ['u-1', 'u-2'],
@@ -83,12 +84,13 @@ class TestEmulatorFiles(testtools.TestCase):
 
 class TestRedfishDriverInfo(testtools.TestCase):
 
-    NODE = {'name': 'tk1', 'uuid': 'u-1', 'hypervisor': 'localhost',
-            'vcpus': 1, 'memory_mb': 512, 'boot_mode': 'bios', 'volumes': [],
-            'bmc': {'driver': 'redfish', 'address': '127.0.0.1',
-                    'port': 8443},
-            'ironic_driver': 'redfish',
-            'ironic_config': {'resource_class': 'rc'}}
+    NODE = records.Node.from_dict({
+        'name': 'tk1', 'uuid': 'u-1', 'hypervisor': 'localhost',
+        'spec': 'small/tk/1', 'nics': [],
+        'vcpus': 1, 'memory_mb': 512, 'boot_mode': 'bios', 'volumes': [],
+        'bmc': {'driver': 'redfish', 'address': '127.0.0.1', 'port': 8443},
+        'ironic_driver': 'redfish',
+        'ironic_config': {'resource_class': 'rc'}})
     CREDENTIALS = {'redfish_username': 'tenks', 'redfish_password': 'pw'}
     SETTINGS = {'default_interfaces': {}}
 
