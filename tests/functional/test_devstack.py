@@ -490,24 +490,38 @@ class TestAgainstIronic(DevStackMixin, test_ironic.IronicTestCase):
             self.assertEqual(os.path.join(self.workdir, 'log', 'console',
                                           name + '.log'), os.readlink(link))
 
-        # Ironic's plugin, enabled first, has stopped Ironic: the teardown
-        # fails, unstack.sh goes on and clean keeps what tenks needs.
-        self.phase('stack', 'post-config', TENKS_CLOUD='tenks-down')
-        result = self.phase('unstack')
-        self.assertIn('tenks teardown failed', result.stdout)
-        self.assertEqual(2, len(self.baremetal('node', 'list')))
-        result = self.phase('clean')
-        self.assertIn('still records a cluster', result.stdout)
-        self.assertTrue(os.path.exists(self.state_file))
-
-        self.phase('stack', 'post-config')
+        # Ironic still up (Tenks enabled before Ironic): all goes.
         result = self.phase('unstack')
         self.assertNotIn('WARNING', result.stdout)
         self.assertEqual([], self.baremetal('node', 'list'))
         self.assertEqual([], self.baremetal('port', 'list'))
         self.assertEqual([], self.leftovers())
         self.assertFalse(os.path.exists(self.state_file))
+
+        # Ironic's plugin, enabled first (Zuul's order), has stopped Ironic:
+        # the hypervisor's part goes all the same, and what is left in
+        # Ironic for its own clean-up is named.
+        self.phase('stack', 'extra')
+        uuids = {node['name']: node['uuid']
+                 for node in self.baremetal('node', 'list')}
+        self.assertEqual(names, sorted(uuids))
+        self.phase('stack', 'post-config', TENKS_CLOUD='tenks-down')
+        result = self.phase('unstack')
+        for name in names:
+            self.assertIn("Left to Ironic's own clean-up: node %s (%s)" % (
+                name, uuids[name]), result.stderr)
+        self.assertIn('tenks teardown could not remove the cluster from '
+                      'Ironic: it removed the nodes from this host',
+                      result.stdout)
+        self.assertEqual([], self.leftovers())
+        self.assertFalse(os.path.exists(self.state_file))
         self.phase('clean')
         for path in ('state', 'log', 'cluster.yaml', 'tenks.conf'):
             self.assertFalse(os.path.exists(os.path.join(self.workdir,
                                                          path)), path)
+        # Ironic's clean-up, played by the test.
+        self.assertEqual(sorted(uuids.values()), sorted(
+            node['uuid'] for node in self.baremetal('node', 'list')))
+        for uuid in uuids.values():
+            base.run([test_ironic.OPENSTACK, 'baremetal', 'node', 'delete',
+                      uuid])

@@ -81,7 +81,11 @@ SCENARIOS = {
         IRONIC_BASE + TENKS_PLUGIN + '\n' + IRONIC_PLUGIN + '\n',
     't6-teardown-fails.localrc':
         IRONIC_BASE + IRONIC_PLUGIN + '\n' + TENKS_PLUGIN + '\n',
-    't6-teardown-fails.env': 'HARNESS_SUDO_FAIL=tenks.* teardown \n',
+    # Ironic gone: the teardown fails, the one leaving Ironic works.
+    't6-teardown-fails.env': 'HARNESS_SUDO_FAIL=tenks.* teardown /\n',
+    't7-teardown-fails-twice.localrc':
+        IRONIC_BASE + IRONIC_PLUGIN + '\n' + TENKS_PLUGIN + '\n',
+    't7-teardown-fails-twice.env': 'HARNESS_SUDO_FAIL=tenks.* teardown \n',
 }
 
 
@@ -340,8 +344,22 @@ class TestDevStackHarness(testtools.TestCase):
         self.assert_order(found.commands('unstack'), 'tenks .* teardown ',
                           'calls stop_ironic')
 
-    def test_teardown_fails(self):
+    def test_teardown_without_ironic(self):
         found = self.scenario('t6-teardown-fails')
+        # Ironic's plugin stopped Ironic first: the teardown that leaves
+        # Ironic's records removes what is on the host.
+        self.assert_order(found.commands('unstack'), 'calls stop_ironic',
+                          r'tenks .* teardown \$SB/etc/tenks/cluster.yaml',
+                          'made to fail',
+                          r'tenks .* teardown --leave-ironic \$SB/etc/')
+        self.assertRegex(found.out('unstack'), (
+            r'\[WARNING\] \S+:\d+ tenks teardown could not remove the '
+            r'cluster from Ironic: it removed the nodes from this host and '
+            r'left their Ironic records, named above, to Ironic\'s own '
+            r'clean-up'))
+
+    def test_teardown_fails(self):
+        found = self.scenario('t7-teardown-fails-twice')
         # DevStack's real warn prints one message: all of it.
         self.assertRegex(found.out('unstack'), (
             r'\[WARNING\] \S+:\d+ tenks teardown failed and left the '
