@@ -91,6 +91,8 @@ class DevStackMixin:
             # No host bridge made here: the tests map existing devices.
             'TENKS_CREATE_SOURCE_BRIDGES': 'False',
             'TENKS_SUDOERS_FILE': os.path.join(self.workdir, 'sudoers'),
+            # This host has no systemd: daemons run detached.
+            'TENKS_DAEMON_SUPERVISOR': 'none',
         })
 
     def phase(self, mode, phase=None, check=True, **settings):
@@ -154,7 +156,8 @@ class TestPhases(DevStackMixin, testtools.TestCase):
                       'physical network(s)' % etc, result.stdout)
         self.assertEqual({
             'DEFAULT': {'state_dir': self.dest + '/data/tenks',
-                        'log_dir': self.dest + '/logs/tenks'},
+                        'log_dir': self.dest + '/logs/tenks',
+                        'daemon_supervisor': 'none'},
             'ironic': {'cloud': 'devstack-admin',
                        'target_state': 'manageable'},
             'network': {'bridge_type': 'openvswitch',
@@ -257,7 +260,8 @@ class TestPhases(DevStackMixin, testtools.TestCase):
                       'network(s)', result.stdout)
         self.assertEqual({
             'DEFAULT': {'workers': '4', 'state_dir': '/srv/tenks',
-                        'log_dir': '/srv/log/tenks'},
+                        'log_dir': '/srv/log/tenks',
+                        'daemon_supervisor': 'none'},
             'ssh': {'user': 'stack'},
             'ironic': {'cloud': 'my-cloud', 'target_state': 'available'},
             'network': {'bridge_type': 'linuxbridge',

@@ -220,9 +220,11 @@ class TestDevStackHarness(testtools.TestCase):
             node_type['memory_mb'], node_type['vcpus'],
             node_type['volumes'], node_type['physical_networks']))
         self.assertEqual({'public': 'brbm'}, cluster['physnet_mappings'])
-        self.assertEqual(('manageable', 'tenks-'), (
+        self.assertEqual(('manageable', 'tenks-', 'systemd'), (
             found.conf()['ironic']['target_state'],
-            cluster['specs'][0]['node_name_prefix']))
+            cluster['specs'][0]['node_name_prefix'],
+            # BMC daemons as systemd units, as DevStack runs services.
+            found.conf()['DEFAULT']['daemon_supervisor']))
         # Nothing makes brbm here: the plugin does, marked, and only it
         # removes it again.
         self.assertIn('sudo ovs-vsctl -- --may-exist add-br brbm -- '
