@@ -47,7 +47,7 @@ opts = [
                choices=['none', 'systemd'],
                help='What runs the BMC daemons Tenks starts on a '
                     'hypervisor: none (detached processes, their output '
-                    'in log_dir) or systemd (transient units, tenks-*, '
+                    'in log_dir) or systemd (transient tenks-<name> units, '
                     'their output in the journal), as DevStack runs '
                     'its services.'),
     cfg.IntOpt('workers', default=8, min=1, max=64,
