@@ -481,10 +481,11 @@ class TestAgainstIronic(DevStackMixin, test_ironic.IronicTestCase):
         bridge = self.source_prefix + 'lb'
         with open('/sys/class/net/%s/address' % bridge) as stream:
             bridge_mac = stream.read().strip()
-        self.assertEqual(sorted('%s,%s %s %s %s' % (
+        # In node name order, as Ironic's are.
+        self.assertEqual(['%s,%s %s %s %s' % (
             node['nics'][0]['mac'], node['nics'][0]['veth_bridge'],
             node['bmc']['port'], bridge_mac, bridge)
-            for node in nodes.values()), pathlib.Path(
+            for _, node in sorted(nodes.items())], pathlib.Path(
                 self.dest, 'data', 'ironic', 'ironic_macs.csv').read_text(
                 ).splitlines())
         # Console logs where Ironic keeps its VMs'.
