@@ -39,7 +39,8 @@ _UNSET = object()
 class Run:
     """The run's data: the cluster, the state it moves to, and how."""
 
-    def __init__(self, conf, cluster, state, teardown=False, force=False):
+    def __init__(self, conf, cluster, state, teardown=False, force=False,
+                 leave_ironic=False):
         self.conf = conf
         self.cluster = cluster
         self.state = state
@@ -47,6 +48,8 @@ class Run:
         self.force = force
         # What apply finds out, from any thread; merged in before a save.
         self.outcomes = records.Outcomes()
+        # A teardown that leaves Ironic's records to Ironic's own clean-up.
+        self.leave_ironic = leave_ironic
 
     @property
     def cluster_id(self):
@@ -111,8 +114,10 @@ class Facts:
 class Context(Run):
     """A run's data, and what its kinds work through."""
 
-    def __init__(self, conf, cluster, state, teardown=False, force=False):
-        super().__init__(conf, cluster, state, teardown, force)
+    def __init__(self, conf, cluster, state, teardown=False, force=False,
+                 leave_ironic=False):
+        super().__init__(conf, cluster, state, teardown, force,
+                         leave_ironic)
         self.provider = plugins.provider()
         # Every emulator, not only the cluster's: one no longer chosen
         # still removes what it served.
@@ -125,7 +130,8 @@ class Context(Run):
         self._pool = concurrent.futures.ThreadPoolExecutor(conf.workers)
 
     def kinds(self):
-        return kinds_module.of_run(self.provider, self.bmc_emulators)
+        return kinds_module.of_run(self.provider, self.bmc_emulators,
+                                   ironic=not self.leave_ironic)
 
     def ironic(self):
         """The run's Ironic client; an error when no cloud is configured."""

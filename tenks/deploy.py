@@ -38,7 +38,8 @@ LOG = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
-def session(conf, cluster, teardown=False, write=True, force=False):
+def session(conf, cluster, teardown=False, write=True, force=False,
+            leave_ironic=False):
     """A Context for a run, holding the state lock when it will write."""
     path = cluster.state_file_path
     # A state file that cannot be trusted is refused before the lock is
@@ -53,7 +54,8 @@ def session(conf, cluster, teardown=False, write=True, force=False):
         else:
             desired = _schedule(conf, cluster, previous)
             _ensure_credentials(cluster, desired)
-        ctx = ctx_module.Context(conf, cluster, desired, teardown, force)
+        ctx = ctx_module.Context(conf, cluster, desired, teardown, force,
+                                 leave_ironic)
         try:
             # An unreachable hypervisor stops the run before any change.
             ctx.reach_all()
@@ -86,6 +88,15 @@ def _capacity_facts(cluster):
             key: value for key, value in facts[hypervisor.name].items()
             if key != 'domains'})
     return facts
+
+
+def left_to_ironic(state):
+    """What a teardown leaving Ironic alone leaves there, a line each."""
+    lines = ['node %s (%s)' % (name, node.outcome.ironic_uuid)
+             for name, node in sorted(state.nodes.items())
+             if node.outcome.ironic_uuid]
+    return lines + ['flavor %s' % name
+                    for name in sorted(state.made_flavors)]
 
 
 def _all_absent(previous):

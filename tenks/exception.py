@@ -340,8 +340,9 @@ class MoveFailed(IronicError):
 
 
 class PlacementMissing(IronicError):
-    message = ('Placement has no resource provider for nodes {nodes} after '
-               '{timeout} s; is nova-compute (ironic driver) running?')
+    message = ('Placement lacks the resource provider, resource class '
+               'inventory or traits of nodes {nodes} after {timeout} s; is '
+               'nova-compute (ironic driver) running?')
 
     joined = {'nodes': ', '}
 

@@ -21,8 +21,10 @@ so that benchmarks can report how much host work a change cost.
 
 import collections
 import contextlib
+import hashlib
 import logging
 import os
+import re
 import shlex
 import shutil
 import socket
@@ -45,15 +47,28 @@ _WRITE = ('umask 077 && mkdir -p -- "${0%/*}" && cat > "$0.tmp" '
 _SPAWN = ('log=$1; shift; umask 077; mkdir -p -- "${0%/*}" "${log%/*}" '
           '&& echo $$ > "$0.tmp" && mv -f -- "$0.tmp" "$0" '
           '&& exec "$@" >> "$log" 2>&1 < /dev/null')
+# The same in a systemd unit: the journal takes the output.
+_SPAWN_UNIT = ('umask 077; mkdir -p -- "${0%/*}" && echo $$ > "$0.tmp" '
+               '&& mv -f -- "$0.tmp" "$0" && exec "$@" < /dev/null')
 # The configuration files under a directory, each after a header line.
 _READ_ALL = ('for f in "$0"/*/"$1"; do [ -f "$f" ] || continue; '
              'printf "%s\\n" "==> $f"; cat "$f"; done')
+
+
+def unit_name(pid_file):
+    """The systemd unit of the daemon recorded in pid_file: one per file."""
+    name = os.path.splitext(os.path.basename(pid_file))[0]
+    digest = hashlib.sha256(pid_file.encode()).hexdigest()[:8]
+    return 'tenks-%s-%s.service' % (re.sub(r'[^A-Za-z0-9_.-]', '-', name),
+                                    digest)
 
 
 class Host:
     """Commands and files on one machine; subclasses say how to reach it."""
 
     name = None
+    # What runs daemons: none (detached) or systemd (transient units).
+    supervisor = 'none'
 
     def __init__(self):
         self.commands = 0
@@ -135,9 +150,19 @@ class Host:
                          + [str(pid) for pid in pids])
 
     def spawn(self, argv, pid_file, log_file, env=None):
-        """Start a daemon there, detached; its PID lands in pid_file."""
+        """Start a daemon there, detached; its PID lands in pid_file.
+
+        Under systemd it is a transient unit, whose main process leads a
+        session of its own as a detached one does, its output in the
+        journal rather than log_file.
+        """
         prefix = ['env'] + ['%s=%s' % item for item in sorted(
             (env or {}).items())] if env else []
+        if self.supervisor == 'systemd':
+            self.run(['systemd-run', '--quiet', '--collect',
+                      '--unit', unit_name(pid_file), '--', 'sh', '-c',
+                      _SPAWN_UNIT, pid_file] + prefix + argv)
+            return
         self.run(['setsid', '-f', 'sh', '-c', _SPAWN, pid_file, log_file]
                  + prefix + argv)
 

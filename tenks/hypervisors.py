@@ -89,13 +89,18 @@ class Hypervisors:
 
     def _host(self, hypervisor):
         if hypervisor.is_local:
-            return hosts.LocalHost()
-        if not self.reachable(hypervisor):
+            host = hosts.LocalHost()
+        elif not self.reachable(hypervisor):
             return None
-        return hosts.SSHHost(
-            hypervisor.name, hypervisor.address, hypervisor.ssh_user,
-            hypervisor.ssh_port, hypervisor.ssh_key,
-            self.conf.ssh.known_hosts_file, self.conf.ssh.connect_timeout)
+        else:
+            host = hosts.SSHHost(
+                hypervisor.name, hypervisor.address, hypervisor.ssh_user,
+                hypervisor.ssh_port, hypervisor.ssh_key,
+                self.conf.ssh.known_hosts_file,
+                self.conf.ssh.connect_timeout)
+        if self.conf is not None:     # None: only reading, nothing spawned
+            host.supervisor = self.conf.daemon_supervisor
+        return host
 
     def reach(self, hypervisor):
         """The host, once it answered; a HostError naming it if not."""

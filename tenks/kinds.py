@@ -23,10 +23,14 @@ from tenks.ironic import provision
 from tenks.network import kinds as network_kinds
 
 
-def of_run(provider, emulators):
-    """Instances of every kind, the plugins' among the built-in ones."""
+def of_run(provider, emulators, ironic=True):
+    """Instances of every kind, the plugins' among the built-in ones.
+
+    Without ironic, only the kinds of what Tenks makes on hypervisors.
+    """
     return ([network_kinds.Physnets(), network_kinds.Veths()]
             + provider.kinds()
             + [kind for emulator in emulators for kind in emulator.kinds()]
-            + [ironic_kinds.Nodes(), ironic_kinds.Ports(),
-               provision.ProvisionStates(), flavors.Flavors()])
+            + ([ironic_kinds.Nodes(), ironic_kinds.Ports(),
+                provision.ProvisionStates(), flavors.Flavors()]
+               if ironic else []))

@@ -87,8 +87,13 @@ class Deploy(_ClusterCommand):
 
     def take_action(self, parsed_args):
         cluster = self.cluster(parsed_args)
+        leave_ironic = getattr(parsed_args, 'leave_ironic', False)
         with deploy.session(self.app.conf, cluster, self.teardown,
-                            force=getattr(parsed_args, 'force', False)) as ctx:
+                            force=getattr(parsed_args, 'force', False),
+                            leave_ironic=leave_ironic) as ctx:
+            if leave_ironic:
+                for line in deploy.left_to_ironic(ctx.state):
+                    LOG.warning('Left to Ironic\'s own clean-up: %s', line)
             actions = deploy.plan(ctx)
             deploy.apply(ctx, actions, self._progress)
         if actions:
@@ -120,6 +125,11 @@ class Teardown(Deploy):
             '--force', action='store_true',
             help='Put Ironic nodes that Ironic will not delete in their '
                  'state (deployed, failed) into maintenance, then delete.')
+        parser.add_argument(
+            '--leave-ironic', action='store_true',
+            help='Remove only what Tenks made on the hypervisors, for when '
+                 'Ironic is gone: its nodes, ports and flavors are left to '
+                 'Ironic\'s own clean-up, each named.')
         return parser
 
 

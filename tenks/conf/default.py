@@ -43,6 +43,13 @@ opts = [
                       'metadata), so volumes rarely fill; 1.0 never '
                       'overcommits, for clusters that erase or fill their '
                       'disks.'),
+    cfg.StrOpt('daemon_supervisor', default='none',
+               choices=['none', 'systemd'],
+               help='What runs the BMC daemons Tenks starts on a '
+                    'hypervisor: none (detached processes, their output '
+                    'in log_dir) or systemd (transient tenks-<name> units, '
+                    'their output in the journal), as DevStack runs '
+                    'its services.'),
     cfg.IntOpt('workers', default=8, min=1, max=64,
                help='Upper bound on nodes worked on concurrently.'),
 ]

@@ -16,6 +16,8 @@ Pure: the fields come from the state, the differences from comparing them
 with what Ironic returned.
 """
 
+import re
+
 from tenks import config
 from tenks import units
 
@@ -120,6 +122,11 @@ def _properties(node, wanted):
     }
     properties.update(user)
     return properties
+
+
+def placement_class(resource_class):
+    """The Placement resource class Nova reports an Ironic class as."""
+    return 'CUSTOM_' + re.sub(r'[^A-Z0-9_]', '_', resource_class.upper())
 
 
 def traits(node):

@@ -16,10 +16,9 @@ Flavors are cluster-wide: a kind of cluster scope, planned once. Tenks
 records the flavors it made and removes only those.
 """
 
-import re
-
 from tenks import contracts
 from tenks.ironic import client
+from tenks.ironic import fields
 from tenks import plan
 from tenks import units
 
@@ -29,8 +28,8 @@ NO_NOVA = ('nova_flavors: the cloud has no compute (Nova) service; '
 
 def extra_specs(flavor):
     """Extra specs scheduling a flavor onto one node of its class."""
-    rc = re.sub(r'[^A-Z0-9_]', '_', flavor['resource_class'].upper())
-    specs = {'resources:CUSTOM_%s' % rc: '1', 'resources:VCPU': '0',
+    specs = {'resources:%s' % fields.placement_class(
+        flavor['resource_class']): '1', 'resources:VCPU': '0',
              'resources:MEMORY_MB': '0', 'resources:DISK_GB': '0'}
     for trait in flavor.get('required_traits') or []:
         specs['trait:%s' % trait] = 'required'

@@ -98,9 +98,10 @@ class ProvisionStates(contracts.Kind):
         ironic.forget()
         client.raise_failures(results)
         if ctx.cluster.ironic['wait_for_placement']:
-            _wait_for_placement(ironic, [
-                _uuid(ctx, action) for action in actions
-                if action.have is None])
+            _wait_for_placement(ironic, {
+                _uuid(ctx, action): _placement_wanted(
+                    ctx.state.nodes[action.name])
+                for action in actions if action.have is None})
 
     @staticmethod
     def _apply(ctx, ironic, action):
@@ -152,20 +153,49 @@ def _wait_for(ironic, node_id, move):
             'node is %s' % node.provision_state))
 
 
+def _placement_wanted(node):
+    """What Placement must list for a node: its class and traits."""
+    resource_class = (node.ironic_config or {}).get(
+        'resource_class') or 'baremetal'
+    return fields.placement_class(resource_class), set(fields.traits(node))
+
+
+def in_placement(placement, uuid, resource_class, traits):
+    """Whether Nova reported the node as Ironic's devstack lib waits for.
+
+    The provider, an inventory of the node's class with a unit not
+    reserved, and every trait of the node.
+    """
+    if not list(placement.resource_providers(uuid=uuid)):
+        return False
+    amounts = [(item.total or 0) - (item.reserved or 0)
+               for item in placement.resource_provider_inventories(uuid)
+               if item.resource_class == resource_class]
+    if not amounts or max(amounts) <= 0:
+        return False
+    if not traits:
+        return True
+    return traits <= set(
+        placement.get_resource_provider_trait(uuid).traits or [])
+
+
 @client.translated
-def _wait_for_placement(ironic, uuids):
-    """Wait until Nova has reported each new node to Placement."""
-    if not uuids:
+def _wait_for_placement(ironic, wanted):
+    """Wait until Nova has reported each new node fully to Placement."""
+    if not wanted:
         return
     if not ironic.has_service('placement'):
         ironic.warn_once(NO_PLACEMENT)
         return
     placement = ironic.conn.placement
-    waiting = set(uuids)
+    waiting = dict(wanted)
 
     def all_known():
-        waiting.difference_update([uuid for uuid in waiting if list(
-            placement.resource_providers(uuid=uuid))])
+        for uuid in [uuid for uuid, (resource_class, traits)
+                     in waiting.items()
+                     if in_placement(placement, uuid, resource_class,
+                                     traits)]:
+            del waiting[uuid]
         return not waiting
     if not waits.until(all_known, ironic.timeout, 5):
         raise exception.PlacementMissing(nodes=sorted(waiting),

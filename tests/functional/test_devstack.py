@@ -10,11 +10,15 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The DevStack plugin, phase by phase, as DevStack sources it.
+"""The DevStack plugin, phase by phase, with DevStack's real functions.
 
-Each phase is bash sourcing tests/devstack_stub.sh (the DevStack functions
-the plugin calls), devstack/settings and devstack/plugin.sh with the mode
-and phase, as stack.sh, unstack.sh and clean.sh do.
+Each phase is bash sourcing DevStack's own function library (the vendored
+copy in ../shared/vendor/devstack), devstack/settings and
+devstack/plugin.sh with the mode and phase, as stack.sh, unstack.sh and
+clean.sh do. The tests run as root; sudo is a shim that runs its command.
+test_devstack_harness runs the phases through the whole of stack.sh's
+sequence with Ironic's plugin; here they run for real: iniset writes
+tenks.conf, the real tenks validates, deploys and tears down.
 """
 
 import configparser
@@ -32,7 +36,7 @@ from tests.functional import base
 from tests.functional import test_ironic
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-STUB = ROOT / 'tests' / 'devstack_stub.sh'
+FUNCTIONS = ROOT.parent / 'shared' / 'vendor' / 'devstack' / 'functions'
 SETTINGS = ROOT / 'devstack' / 'settings'
 PLUGIN = ROOT / 'devstack' / 'plugin.sh'
 # The venv the tests run in holds the real tenks.
@@ -40,14 +44,19 @@ VENV = os.path.dirname(os.path.dirname(base.TENKS))
 # stack.sh runs with errexit; unstack.sh and clean.sh do not.
 SCRIPT = ('%s source "$1"; source "$2"; plugin=$3; shift 3; '
           'source "$plugin" "$@"')
+SUDO = '''#!/bin/sh
+# The tests run as root: sudo runs its command, after its options.
+while [ "${1#-}" != "$1" ]; do shift; done
+exec "$@"
+'''
 # What the test's environment must not hand the plugin.
 DEVSTACK_VARIABLES = ('TENKS_', 'IRONIC_', 'DEVSTACK_', 'PHYSICAL_NETWORK',
                       'DEST', 'DATA_DIR', 'LOGDIR', 'ENABLED_SERVICES',
-                      'GLOBAL_VENV', 'STACK_USER')
+                      'GLOBAL_VENV', 'STACK_USER', 'OS_CLOUD', 'TOP_DIR')
 
 FAKE_TENKS = '''#!/bin/bash
 # Records its arguments; FAKE_<COMMAND>_STATUS is its exit status.
-echo "tenks $*" >> "$DEVSTACK_STUB_LOG"
+echo "tenks $*" >> "$DEVSTACK_TEST_LOG"
 for arg in "$@"; do
     case $arg in
         deploy) exit "${FAKE_DEPLOY_STATUS:-0}" ;;
@@ -63,21 +72,34 @@ class DevStackMixin:
     def devstack_setup(self):
         self.dest = os.path.join(self.workdir, 'stack')
         self.log = os.path.join(self.workdir, 'devstack.log')
+        shim = os.path.join(self.workdir, 'shim')
+        os.makedirs(shim)
+        with open(os.path.join(shim, 'sudo'), 'w') as stream:
+            stream.write(SUDO)
+        os.chmod(os.path.join(shim, 'sudo'), stat.S_IRWXU)
         self.environ = {
             key: value for key, value in os.environ.items()
             if not key.startswith(DEVSTACK_VARIABLES)}
         self.environ.update({
+            'PATH': shim + os.pathsep + os.environ['PATH'],
             'DEST': self.dest,
+            'GLOBAL_VENV': 'True',
             'DEVSTACK_VENV': VENV,
-            'DEVSTACK_STUB_LOG': self.log,
+            'STACK_USER': 'root',
+            'DEVSTACK_TEST_LOG': self.log,
             'TENKS_DIR': str(ROOT),
+            # No host bridge made here: the tests map existing devices.
+            'TENKS_CREATE_SOURCE_BRIDGES': 'False',
+            'TENKS_SUDOERS_FILE': os.path.join(self.workdir, 'sudoers'),
+            # This host has no systemd: daemons run detached.
+            'TENKS_DAEMON_SUPERVISOR': 'none',
         })
 
     def phase(self, mode, phase=None, check=True, **settings):
         """Run one phase with TENKS_* (and other) settings from local.conf."""
         environ = dict(self.environ, **settings)
         errexit = 'set -o errexit;' if mode == 'stack' else ''
-        argv = ['bash', '-c', SCRIPT % errexit, 'bash', str(STUB),
+        argv = ['bash', '-c', SCRIPT % errexit, 'bash', str(FUNCTIONS),
                 str(SETTINGS), str(PLUGIN), mode] + ([phase] if phase else [])
         result = subprocess.run(argv, env=environ, capture_output=True,
                                 text=True, timeout=300)
@@ -127,21 +149,6 @@ class TestPhases(DevStackMixin, testtools.TestCase):
     def conf_dir(self, name='etc'):
         return {'TENKS_CONF_DIR': os.path.join(self.workdir, name)}
 
-    def test_install(self):
-        result = self.phase('stack', 'install')
-        self.assertIn('Installing Tenks', result.stdout)
-        # setup-host.sh is idempotent: here, it finds the host ready.
-        self.assertIn('setup-host.sh: host is ready', result.stdout)
-        self.assertEqual(['sudo %s/tools/setup-host.sh' % ROOT,
-                          'setup_develop %s' % ROOT,
-                          'pip_install -e %s' % ROOT], self.recorded())
-        self.phase('stack', 'install', TENKS_SETUP_HOST='False')
-        self.assertEqual(['setup_develop %s' % ROOT,
-                          'pip_install -e %s' % ROOT], self.recorded())
-        # The other phases install nothing.
-        self.phase('stack', 'pre-install')
-        self.assertEqual([], self.recorded())
-
     def test_post_config_defaults(self):
         result = self.phase('stack', 'post-config', **self.conf_dir())
         etc = os.path.join(self.workdir, 'etc')
@@ -149,14 +156,16 @@ class TestPhases(DevStackMixin, testtools.TestCase):
                       'physical network(s)' % etc, result.stdout)
         self.assertEqual({
             'DEFAULT': {'state_dir': self.dest + '/data/tenks',
-                        'log_dir': self.dest + '/logs/tenks'},
+                        'log_dir': self.dest + '/logs/tenks',
+                        'daemon_supervisor': 'none'},
             'ironic': {'cloud': 'devstack-admin',
                        'target_state': 'manageable'},
             'network': {'bridge_type': 'openvswitch',
                         'ovs_datapath_type': 'auto',
                         'bridge_prefix': 'brtenks'},
             'libvirt': {'engine': 'auto', 'pool_name': 'tenks',
-                        'pool_path': '/var/lib/libvirt/tenks_pool'},
+                        'pool_path': '/var/lib/libvirt/tenks_pool',
+                        'console_log_enabled': 'True'},
             'ipmi': {'address': '127.0.0.1', 'port_range_start': '6250',
                      'port_range_end': '6269',
                      'vbmcd_control_port': '50991'},
@@ -166,7 +175,7 @@ class TestPhases(DevStackMixin, testtools.TestCase):
             os.path.join(etc, 'cluster.yaml')))
 
     @staticmethod
-    def cluster_file(memory_mb=3072, vcpus=1, disk='10GiB',
+    def cluster_file(memory_mb=3072, vcpus=1, disk='11GiB', local_gb=10,
                      physnet='physnet1', bridge='brbm', driver='ipmi',
                      resource_class='baremetal', boot_mode='uefi',
                      deploy_name='ir-deploy-ipmi', flavor=True):
@@ -178,10 +187,15 @@ class TestPhases(DevStackMixin, testtools.TestCase):
                 'physical_networks': [physnet], 'ironic_driver': driver}},
             'specs': [{'type': 'devstack', 'count': 2,
                        'node_name_prefix': 'tenks-',
-                       'ironic_config': {'resource_class': resource_class}}],
+                       'ironic_config': {'resource_class': resource_class,
+                                         'properties': {
+                                             'local_gb': local_gb}}}],
             'nova_flavors': [{'name': 'tenks-%s' % resource_class,
                               'resource_class': resource_class,
-                              'node_type': 'devstack'}],
+                              'node_type': 'devstack',
+                              'custom_specs': {
+                                  'capabilities:boot_mode': boot_mode,
+                                  'cpu_arch': 'x86_64'}}],
             'physnet_mappings': {physnet: bridge},
             'default_boot_mode': boot_mode,
             'deploy_kernel': '%s.kernel' % deploy_name,
@@ -204,9 +218,10 @@ class TestPhases(DevStackMixin, testtools.TestCase):
             IRONIC_DEPLOY_RAMDISK='/opt/stack/devstack/files/my.initramfs',
             TENKS_NOVA_FLAVOR='', **self.conf_dir())
         expected = self.cluster_file(
-            memory_mb=2048, vcpus=2, disk='20GiB', physnet='mynetwork',
+            memory_mb=2048, vcpus=2, disk='21GiB', local_gb=20,
+            physnet='mynetwork',
             bridge='brironic', resource_class='bm', boot_mode='bios',
-            deploy_name='ir-deploy-redfish', flavor=False)
+            driver='redfish', deploy_name='ir-deploy-redfish', flavor=False)
         expected['deploy_ramdisk'] = 'my.initramfs'
         self.assertEqual(expected, self.yaml(
             os.path.join(self.workdir, 'etc', 'cluster.yaml')))
@@ -236,37 +251,52 @@ class TestPhases(DevStackMixin, testtools.TestCase):
             TENKS_BRIDGE_PREFIX='brds', TENKS_BMC_ADDRESS='203.0.113.5',
             TENKS_IPMI_PORT_RANGE_START='7000',
             TENKS_VBMCD_CONTROL_PORT='51000', TENKS_REDFISH_PORT='8443',
-            TENKS_IPMI_EMULATOR='tenks-ipmi')
+            TENKS_IPMI_EMULATOR='tenks-ipmi',
+            TENKS_TRAITS='CUSTOM_A, CUSTOM_B',
+            TENKS_NODE_LOCAL_GB='3', TENKS_NODE_VOLUME_COUNT='2',
+            TENKS_BMC_USERNAME='bmcuser', TENKS_BMC_PASSWORD='bmcpass',
+            TENKS_CONSOLE_LOG='False')
         self.assertIn('valid: 30 node(s) in 1 spec(s), 2 physical '
                       'network(s)', result.stdout)
         self.assertEqual({
             'DEFAULT': {'workers': '4', 'state_dir': '/srv/tenks',
-                        'log_dir': '/srv/log/tenks'},
+                        'log_dir': '/srv/log/tenks',
+                        'daemon_supervisor': 'none'},
             'ssh': {'user': 'stack'},
             'ironic': {'cloud': 'my-cloud', 'target_state': 'available'},
             'network': {'bridge_type': 'linuxbridge',
                         'ovs_datapath_type': 'netdev',
                         'bridge_prefix': 'brds'},
             'libvirt': {'engine': 'qemu', 'pool_name': 'bmpool',
-                        'pool_path': '/srv/pool'},
+                        'pool_path': '/srv/pool',
+                        'console_log_enabled': 'False'},
             # 30 nodes need 30 ports.
             'ipmi': {'address': '203.0.113.5', 'port_range_start': '7000',
                      'port_range_end': '7029',
-                     'vbmcd_control_port': '51000'},
-            'redfish': {'address': '203.0.113.5', 'port': '8443'},
+                     'vbmcd_control_port': '51000',
+                     'username': 'bmcuser', 'password': 'bmcpass'},
+            'redfish': {'address': '203.0.113.5', 'port': '8443',
+                        'username': 'bmcuser', 'password': 'bmcpass'},
         }, self.ini(os.path.join(etc, 'tenks.conf')))
         self.assertEqual({
             'node_types': {'devstack': {
                 'memory_mb': 512, 'vcpus': 2,
-                'volumes': [{'capacity': '4GiB'}],
+                'volumes': [{'capacity': '4GiB'}, {'capacity': '4GiB'}],
                 'physical_networks': ['prov', 'tenant'],
                 'ironic_driver': 'redfish'}},
             'specs': [{'type': 'devstack', 'count': 30,
                        'node_name_prefix': 'bm-',
-                       'ironic_config': {'resource_class': 'large'}}],
+                       'ironic_config': {
+                           'resource_class': 'large',
+                           'properties': {'local_gb': 3},
+                           'traits': ['CUSTOM_A', 'CUSTOM_B']}}],
             'nova_flavors': [{'name': "bm 'large'",
                               'resource_class': 'large',
-                              'node_type': 'devstack'}],
+                              'node_type': 'devstack',
+                              'required_traits': ['CUSTOM_A', 'CUSTOM_B'],
+                              'custom_specs': {
+                                  'capabilities:boot_mode': 'bios',
+                                  'cpu_arch': 'x86_64'}}],
             'physnet_mappings': {'prov': 'brprov', 'tenant': 'tkdsnone0'},
             'default_boot_mode': 'bios',
             'deploy_kernel': 'k1',
@@ -317,19 +347,17 @@ class TestPhases(DevStackMixin, testtools.TestCase):
         return path
 
     def test_deploy_and_teardown_follow_the_plugin_order(self):
-        tenks = self.fake_tenks()
+        self.fake_tenks()
         self.phase('stack', 'post-config')
         etc = os.path.join(self.workdir, 'etc')
         conf = os.path.join(etc, 'tenks.conf')
         cluster = os.path.join(etc, 'cluster.yaml')
         self.assertIn('tenks --config-file %s validate %s' % (conf, cluster),
                       self.recorded())
-        run = 'sudo env OS_CLIENT_CONFIG_FILE=/x/clouds.yaml %s ' \
-            '--config-file %s ' % (tenks, conf)
-        deploy = [run + 'deploy ' + cluster,
-                  'tenks --config-file %s deploy %s' % (conf, cluster),
-                  run + 'list ' + cluster,
-                  'tenks --config-file %s list %s' % (conf, cluster)]
+        run = 'tenks --config-file %s ' % conf
+        # Deployed, listed, and listed for Ironic's VM MACs file.
+        deploy = [run + 'deploy ' + cluster, run + 'list ' + cluster,
+                  run + 'list -f json ' + cluster]
         # Enabled after ironic: Ironic runs when Tenks' extra phase comes.
         for phase, wanted in (('extra', deploy), ('test-config', [])):
             self.phase('stack', phase, DEVSTACK_PLUGINS='ironic,tenks')
@@ -340,15 +368,17 @@ class TestPhases(DevStackMixin, testtools.TestCase):
                        DEVSTACK_PLUGINS='other,tenks,x,ironic')
             self.assertEqual(wanted, self.recorded(), phase)
         self.phase('stack', 'extra', TENKS_DEBUG='True')
-        self.assertEqual(
-            run.replace(conf, conf + ' --debug') + 'deploy ' + cluster,
-            self.recorded()[0])
+        self.assertEqual(run + '--debug deploy ' + cluster,
+                         self.recorded()[0])
+        # The MACs file, from what tenks list says (nothing, here).
+        self.assertEqual('', pathlib.Path(
+            self.dest, 'data', 'ironic', 'ironic_macs.csv').read_text())
         # A deploy that fails stops stack.sh.
         result = self.phase('stack', 'extra', check=False,
                             FAKE_DEPLOY_STATUS='1')
         self.assertNotEqual(0, result.returncode)
         self.assertIn('tenks deploy %s failed' % cluster, result.stderr)
-        self.assertEqual(deploy[:2], self.recorded())
+        self.assertEqual(deploy[:1], self.recorded())
 
     def test_unstack_and_clean(self):
         tenks = self.fake_tenks()
@@ -365,14 +395,17 @@ class TestPhases(DevStackMixin, testtools.TestCase):
         state = os.path.join(state_dir, 'state.json')
         open(state, 'w').close()
         self.phase('unstack')
-        teardown = ('sudo env OS_CLIENT_CONFIG_FILE=/x/clouds.yaml %s '
-                    '--config-file %s/tenks.conf teardown %s/cluster.yaml'
-                    % (tenks, etc, etc))
+        teardown = ('tenks --config-file %s/tenks.conf teardown '
+                    '%s/cluster.yaml' % (etc, etc))
         self.assertEqual(teardown, self.recorded()[0])
         # Ironic stopped first: unstack.sh goes on, the cluster stays.
         result = self.phase('unstack', FAKE_TEARDOWN_STATUS='1')
         self.assertIn('[WARNING]', result.stdout)
-        self.assertIn('tenks teardown failed', result.stdout)
+        # DevStack's warn prints one message: the advice is all there.
+        self.assertIn('tenks teardown failed and left the cluster; with '
+                      'Ironic up, run: sudo %s --config-file %s/tenks.conf '
+                      'teardown %s/cluster.yaml' % (tenks, etc, etc),
+                      result.stdout)
         self.assertEqual(teardown, self.recorded()[0])
         result = self.phase('clean')
         self.assertIn('still records a cluster', result.stdout)
@@ -442,25 +475,58 @@ class TestAgainstIronic(DevStackMixin, test_ironic.IronicTestCase):
         self.assertEqual(['physnet1', 'physnet1'],
                          [port['physical_network'] for port in ports])
         self.assertTrue(os.path.exists(self.state_file))
+        # Ironic's VM MACs file, as its create_bridge_and_vms writes it:
+        # "mac,port <BMC port> <bridge MAC> <bridge>", a line a node.
+        nodes = self.state()['nodes']
+        bridge = self.source_prefix + 'lb'
+        with open('/sys/class/net/%s/address' % bridge) as stream:
+            bridge_mac = stream.read().strip()
+        # In node name order, as Ironic's are.
+        self.assertEqual(['%s,%s %s %s %s' % (
+            node['nics'][0]['mac'], node['nics'][0]['veth_bridge'],
+            node['bmc']['port'], bridge_mac, bridge)
+            for _, node in sorted(nodes.items())], pathlib.Path(
+                self.dest, 'data', 'ironic', 'ironic_macs.csv').read_text(
+                ).splitlines())
+        # Console logs where Ironic keeps its VMs'.
+        for name in names:
+            link = os.path.join(self.dest, 'data', 'ironic', 'logs',
+                                name + '_console.log')
+            self.assertEqual(os.path.join(self.workdir, 'log', 'console',
+                                          name + '.log'), os.readlink(link))
 
-        # Ironic's plugin, enabled first, has stopped Ironic: the teardown
-        # fails, unstack.sh goes on and clean keeps what tenks needs.
-        self.phase('stack', 'post-config', TENKS_CLOUD='tenks-down')
-        result = self.phase('unstack')
-        self.assertIn('tenks teardown failed', result.stdout)
-        self.assertEqual(2, len(self.baremetal('node', 'list')))
-        result = self.phase('clean')
-        self.assertIn('still records a cluster', result.stdout)
-        self.assertTrue(os.path.exists(self.state_file))
-
-        self.phase('stack', 'post-config')
+        # Ironic still up (Tenks enabled before Ironic): all goes.
         result = self.phase('unstack')
         self.assertNotIn('WARNING', result.stdout)
         self.assertEqual([], self.baremetal('node', 'list'))
         self.assertEqual([], self.baremetal('port', 'list'))
         self.assertEqual([], self.leftovers())
         self.assertFalse(os.path.exists(self.state_file))
+
+        # Ironic's plugin, enabled first (Zuul's order), has stopped Ironic:
+        # the hypervisor's part goes all the same, and what is left in
+        # Ironic for its own clean-up is named.
+        self.phase('stack', 'extra')
+        uuids = {node['name']: node['uuid']
+                 for node in self.baremetal('node', 'list')}
+        self.assertEqual(names, sorted(uuids))
+        self.phase('stack', 'post-config', TENKS_CLOUD='tenks-down')
+        result = self.phase('unstack')
+        for name in names:
+            self.assertIn("Left to Ironic's own clean-up: node %s (%s)" % (
+                name, uuids[name]), result.stderr)
+        self.assertIn('tenks teardown could not remove the cluster from '
+                      'Ironic: it removed the nodes from this host',
+                      result.stdout)
+        self.assertEqual([], self.leftovers())
+        self.assertFalse(os.path.exists(self.state_file))
         self.phase('clean')
         for path in ('state', 'log', 'cluster.yaml', 'tenks.conf'):
             self.assertFalse(os.path.exists(os.path.join(self.workdir,
                                                          path)), path)
+        # Ironic's clean-up, played by the test.
+        self.assertEqual(sorted(uuids.values()), sorted(
+            node['uuid'] for node in self.baremetal('node', 'list')))
+        for uuid in uuids.values():
+            base.run([test_ironic.OPENSTACK, 'baremetal', 'node', 'delete',
+                      uuid])

@@ -50,8 +50,17 @@ class TestTempestPlugin(test_ironic.IronicTestCase):
         self.assertIn('SKIPPED: [tenks] names no state_file or cluster_file',
                       result.stdout)
 
+        # The plugin is its own distribution: Tempest's environment runs
+        # the tenks command, here the test venv's.
         cluster = {'config_file': self.conf_file, 'cluster_file': path,
-                   'cloud': self.ironic.cloud_name}
+                   'cloud': self.ironic.cloud_name,
+                   'tenks_command': base.TENKS}
+        result = self.tempest_run(workspace, 'not-available', available=False,
+                                  **cluster)
+        self.assertEqual({'Passed': 0, 'Skipped': 1, 'Failed': 0},
+                         self.totals(result.stdout))
+        self.assertIn('SKIPPED: service_available.tenks is False',
+                      result.stdout)
         # The pxe check waits for a DHCP reply: a server on physnet1.
         servers.Server(self, 'linuxbridge', self.source_prefix + 'lb')
         result = self.tempest_run(workspace, 'probes', power_cycle='true',
@@ -104,7 +113,7 @@ class TestTempestPlugin(test_ironic.IronicTestCase):
                   os.path.join(self.workdir, 'workspaces.yaml'), workspace])
         return workspace
 
-    def tempest_run(self, workspace, name, **tenks):
+    def tempest_run(self, workspace, name, available=True, **tenks):
         """Run the tenks tests with tempest.conf's [tenks] as given."""
         keystone = self.ironic.keystone
         # Identity as a DevStack job's tempest.conf has it, though the
@@ -116,6 +125,7 @@ class TestTempestPlugin(test_ironic.IronicTestCase):
                      'admin_project_name': 'admin',
                      'admin_domain_name': 'Default',
                      'use_dynamic_credentials': 'false'},
+            'service_available': {'tenks': str(available).lower()},
             'tenks': tenks,
         }
         parser = configparser.ConfigParser(interpolation=None)

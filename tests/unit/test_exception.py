@@ -168,8 +168,9 @@ CASES = [
      dict(move='manage', reason='no BMC'), 'manage failed: no BMC'),
     (exc.PlacementMissing, exc.IronicError,
      dict(nodes=['u1', 'u2'], timeout=600),
-     'Placement has no resource provider for nodes u1, u2 after 600 s; is '
-     'nova-compute (ironic driver) running?'),
+     'Placement lacks the resource provider, resource class inventory or '
+     'traits of nodes u1, u2 after 600 s; is nova-compute (ironic driver) '
+     'running?'),
     (exc.KernelCommandLineInvalid, exc.ArtefactError,
      dict(append='a\nb'),
      "the ISO's kernel command line must be one printable line, not "

@@ -69,6 +69,23 @@ class TestHostCalls(testtools.TestCase):
                           '--foreground'], argv[5:])
         self.assertNotIn('/s/pid', argv[4])
 
+    def test_spawn_under_systemd_is_a_unit(self):
+        host = fakes.FakeHost({})
+        host.supervisor = 'systemd'
+        host.spawn(['vbmcd', '--foreground'], '/s/vbmcd.pid', '/l/log',
+                   env={'VIRTUALBMC_CONFIG': '/s/conf'})
+        argv, _ = host.seen[0]
+        unit = hosts.unit_name('/s/vbmcd.pid')
+        self.assertEqual(['systemd-run', '--quiet', '--collect', '--unit',
+                          unit, '--', 'sh', '-c'], argv[:8])
+        # The journal takes the output: no log file.
+        self.assertEqual(['/s/vbmcd.pid', 'env', 'VIRTUALBMC_CONFIG=/s/conf',
+                          'vbmcd', '--foreground'], argv[9:])
+        self.assertNotIn('>>', argv[8])
+        self.assertRegex(unit, r'^tenks-vbmcd-[0-9a-f]{8}\.service$')
+        # One unit per daemon file, whatever its directory.
+        self.assertNotEqual(unit, hosts.unit_name('/t/vbmcd.pid'))
+
     def test_write_file_sends_text_on_stdin(self):
         host = fakes.FakeHost({})
         host.write_file('/s/f', 'secret')

@@ -10,21 +10,58 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-import os
+"""The Tempest plugin's pure core: the verify command and its results.
 
-import fixtures
+The plugin is its own distribution (tempest-plugin/); tox puts it on the
+path of the unit tests.
+"""
+
+import json
+
 import testtools
 
 from tenks import checks
-from tenks import conf as tenks_conf
 from tenks_tempest_plugin import outcome
 
 
 def Result(node, check, ok, detail, skipped=False):
-    """A tenks.verify result: passed or failed, or skipped."""
+    """A tenks verify row: passed or failed, or skipped."""
     status = (checks.SKIPPED if skipped else
               checks.PASSED if ok else checks.FAILED)
-    return checks.Result(node, check, status, detail)
+    return outcome.Result(node, check, status, status != checks.FAILED,
+                          detail)
+
+
+class CommandTest(testtools.TestCase):
+
+    def test_defaults(self):
+        self.assertEqual(['tenks', 'verify', '-f', 'json', '/c.yaml'],
+                         outcome.command('tenks', cluster_file='/c.yaml'))
+
+    def test_everything(self):
+        self.assertEqual(
+            ['sudo', '-n', '/v/bin/tenks', '--config-file', '/t.conf',
+             '--config-file', '/o.conf', 'verify', '-f', 'json', '--power',
+             '--pxe'],
+            outcome.command('sudo -n /v/bin/tenks', '/t.conf', '/o.conf',
+                            power=True, pxe=True))
+
+    def test_overrides(self):
+        self.assertIsNone(outcome.overrides())
+        self.assertEqual('[DEFAULT]\nstate_file_path = /s.json\n[ironic]\n'
+                         'cloud = c1\n', outcome.overrides('/s.json', 'c1'))
+
+    def test_results_from_verify_json(self):
+        # The columns tenks verify -f json prints.
+        rows = [{'Node': 'n0', 'Check': 'bmc', 'Status': 'passed',
+                 'OK': True, 'Detail': 'answers'}]
+        self.assertEqual([outcome.Result('n0', 'bmc', 'passed', True,
+                                         'answers')],
+                         outcome.results(json.dumps(rows)))
+        self.assertEqual(checks.SKIPPED, outcome.SKIPPED)
+
+    def test_results_not_json(self):
+        self.assertRaises(ValueError, outcome.results, 'Traceback')
 
 
 class FailureTest(testtools.TestCase):
@@ -67,36 +104,3 @@ class SkipReasonTest(testtools.TestCase):
         results = [Result('n0', 'bmc', False, 'skipped: no, refused'),
                    Result('n1', 'bmc', True, 'remote', skipped=True)]
         self.assertIsNone(outcome.skip_reason(results, 'bmc'))
-
-
-class StatePathTest(testtools.TestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.dir = self.useFixture(fixtures.TempDir()).path
-        self.conf = tenks_conf.load(self.write('tenks.conf', (
-            '[DEFAULT]\nstate_dir = %s\n' % self.dir)))
-
-    def write(self, name, text):
-        path = os.path.join(self.dir, name)
-        with open(path, 'w') as stream:
-            stream.write(text)
-        return path
-
-    def test_state_file_wins(self):
-        cluster = self.write('cluster.yaml', 'state_file_path: /x/s.json\n')
-        self.assertEqual('/y/state.json', outcome.state_path(
-            self.conf, '/y/state.json', cluster))
-
-    def test_from_cluster_file(self):
-        state = os.path.join(self.dir, 'mine.json')
-        cluster = self.write('cluster.yaml', 'state_file_path: %s\n' % state)
-        self.assertEqual(state, outcome.state_path(self.conf, None, cluster))
-
-    def test_cluster_file_without_one_uses_tenks_conf(self):
-        cluster = self.write('cluster.yaml', 'node_types: {}\n')
-        self.assertEqual(os.path.join(self.dir, 'state.json'),
-                         outcome.state_path(self.conf, None, cluster))
-
-    def test_neither(self):
-        self.assertIsNone(outcome.state_path(self.conf))

@@ -70,14 +70,19 @@ class TestZuulConfig(testtools.TestCase):
         self.assertIn('tenks', devstack['vars']['devstack_plugins'])
         self.assertIn('opendev.org/openstack/ironic',
                       devstack['required-projects'])
+        # The role installs with the requirements checkout's constraints.
+        self.assertIn('opendev.org/openstack/requirements',
+                      base['required-projects'])
         project = self.item('project').body
         for pipeline in ('check', 'gate'):
             names = [next(iter(job)) if isinstance(job, dict) else job
                      for job in project[pipeline]['jobs']]
             for job in ('openstack-tox-pep8', 'tenks-functional',
                         'tenks-tox-zuul', 'tenks-deploy-ovs-bios',
-                        'tenks-deploy-linuxbridge-uefi'):
+                        'tenks-deploy-linuxbridge-uefi', 'tenks-devstack'):
                 self.assertIn(job, names, pipeline)
+            # tenks-devstack votes.
+            self.assertIn('tenks-devstack', project[pipeline]['jobs'])
 
     def broken(self, kind, name=None, **changes):
         """A copy of this repository's items with one item changed."""

@@ -28,8 +28,10 @@ class TenksTempestPlugin(plugins.TempestPlugin):
         return test_dir, base_path
 
     def register_opts(self, conf):
+        conf.register_opt(config.service_option, group='service_available')
         conf.register_group(config.group)
         conf.register_opts(config.opts, group=config.group)
 
     def get_opt_lists(self):
-        return [(config.group.name, config.opts)]
+        return [(config.group.name, config.opts),
+                ('service_available', [config.service_option])]

@@ -12,25 +12,27 @@
 
 """One Tempest test per kind of `tenks verify` check.
 
-The cluster is verified once per class, with Tenks' own Python API and
-configuration: libvirt, the bridges and the BMCs are read on this host,
-and Ironic is asked through the openstacksdk cloud Tenks enrols with
-([tenks] cloud, else tenks.conf's [ironic] cloud or OS_CLOUD), the same
-client and credentials that enrolled the nodes. Tempest's own credentials
-are not used, so the class asks for none: the Ironic checks compare
-Ironic's records with the state file, which only needs the view Tenks had
-when it wrote them.
+The cluster is verified once per class by the tenks command ([tenks]
+tenks_command), in Tenks' own environment: libvirt, the bridges and the
+BMCs are read on this host, and Ironic is asked through the openstacksdk
+cloud Tenks enrols with ([tenks] cloud, else tenks.conf's [ironic] cloud
+or OS_CLOUD), the same client and credentials that enrolled the nodes.
+Tempest's own credentials are not used, so the class asks for none.
 """
+
+import os
+import subprocess
+import tempfile
 
 from tempest import config
 from tempest.lib import decorators
 from tempest import test
 
-from tenks import conf as tenks_conf
-from tenks import verify
 from tenks_tempest_plugin import outcome
 
 CONF = config.CONF
+# Powering and PXE checks wait on the nodes; a whole cluster takes time.
+TIMEOUT = 1800
 
 
 class TenksVerifyTest(test.BaseTestCase):
@@ -41,6 +43,8 @@ class TenksVerifyTest(test.BaseTestCase):
     @classmethod
     def skip_checks(cls):
         super().skip_checks()
+        if not CONF.service_available.tenks:
+            raise cls.skipException('service_available.tenks is False')
         if not (CONF.tenks.state_file or CONF.tenks.cluster_file):
             raise cls.skipException('[tenks] names no state_file or '
                                     'cluster_file: no cluster to verify')
@@ -48,14 +52,27 @@ class TenksVerifyTest(test.BaseTestCase):
     @classmethod
     def resource_setup(cls):
         super().resource_setup()
-        conf = tenks_conf.load(CONF.tenks.config_file)
-        if CONF.tenks.cloud:
-            conf.set_override('cloud', CONF.tenks.cloud, group='ironic')
-        path = outcome.state_path(conf, CONF.tenks.state_file,
-                                  CONF.tenks.cluster_file)
-        cls.results = verify.verify(conf, path,
-                                    power=CONF.tenks.power_cycle,
-                                    pxe=CONF.tenks.pxe)
+        extra = outcome.overrides(CONF.tenks.state_file, CONF.tenks.cloud)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = None
+            if extra:
+                path = os.path.join(tmp, 'overrides.conf')
+                with open(path, 'w') as stream:
+                    stream.write(extra)
+                # Readable by the user sudo runs tenks as.
+                os.chmod(tmp, 0o755)
+                os.chmod(path, 0o644)
+            argv = outcome.command(
+                CONF.tenks.tenks_command, CONF.tenks.config_file, path,
+                None if CONF.tenks.state_file else CONF.tenks.cluster_file,
+                power=CONF.tenks.power_cycle, pxe=CONF.tenks.pxe)
+            result = subprocess.run(argv, capture_output=True, text=True,
+                                    timeout=TIMEOUT, check=False)
+        try:
+            cls.results = outcome.results(result.stdout)
+        except ValueError:
+            raise RuntimeError('%s exited %d: %s' % (
+                ' '.join(argv), result.returncode, result.stderr.strip()))
 
     def assert_check(self, check):
         message = outcome.failure(self.results, check)

@@ -10,9 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The [tenks] section of tempest.conf: which cluster to verify, and how."""
+"""tempest.conf options: service_available.tenks and the [tenks] cluster."""
 
 from oslo_config import cfg
+
+service_option = cfg.BoolOpt(
+    'tenks', default=False,
+    help='Whether a Tenks cluster is there to verify (the DevStack plugin '
+         'sets it).')
 
 group = cfg.OptGroup('tenks', title='Tenks virtual bare-metal cluster',
                      help='The Tenks cluster whose nodes the tenks tests '
@@ -20,9 +25,15 @@ group = cfg.OptGroup('tenks', title='Tenks virtual bare-metal cluster',
                           'they are skipped.')
 
 opts = [
+    cfg.StrOpt('tenks_command', default='tenks',
+               help='The tenks command that runs the checks, as words '
+                    '(e.g. "sudo -n /opt/stack/data/venv/bin/tenks"). The '
+                    'checks read libvirt, the BMCs and the state file, '
+                    'which is root\'s: a user other than root needs a '
+                    'sudoers rule for this command alone.'),
     cfg.StrOpt('config_file',
                help='tenks.conf the cluster was deployed with; '
-                    '/etc/tenks/tenks.conf when unset and present.'),
+                    'tenks\' own default when unset.'),
     cfg.StrOpt('state_file',
                help='State file of the cluster. Wins over cluster_file.'),
     cfg.StrOpt('cluster_file',

@@ -10,25 +10,55 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""What one kind of `tenks verify` check says about a cluster.
+"""What `tenks verify -f json` says about a cluster, per kind of check.
 
-Pure, and free of Tempest imports, so that it is unit-tested with the
-rest of Tenks.
+Pure, and free of Tempest and Tenks imports, so that it is unit-tested
+on its own: the plugin needs neither Tenks nor libvirt-python installed
+where Tempest runs.
 """
 
-from tenks import config as tenks_config
-# What tenks.verify says of a check it could not run (a remote hypervisor,
+import collections
+import json
+import shlex
+
+# What tenks verify says of a check it could not run (a remote hypervisor,
 # a node not enrolled).
 SKIPPED = 'skipped'
 
+Result = collections.namedtuple('Result', 'node check status ok detail')
 
-def state_path(conf, state_file=None, cluster_file=None):
-    """The state file named by [tenks], or None when it names none."""
-    if state_file:
-        return state_file
+
+def command(tenks_command, config_file=None, overrides=None,
+            cluster_file=None, power=False, pxe=False):
+    """The verify command line; overrides names an extra tenks.conf."""
+    argv = shlex.split(tenks_command)
+    for path in (config_file, overrides):
+        if path:
+            argv += ['--config-file', path]
+    argv += ['verify', '-f', 'json']
+    if power:
+        argv.append('--power')
+    if pxe:
+        argv.append('--pxe')
     if cluster_file:
-        return tenks_config.load(cluster_file, conf).state_file_path
-    return None
+        argv.append(cluster_file)
+    return argv
+
+
+def overrides(state_file=None, cloud=None):
+    """tenks.conf lines for [tenks] state_file and cloud, or None."""
+    lines = []
+    if state_file:
+        lines += ['[DEFAULT]', 'state_file_path = %s' % state_file]
+    if cloud:
+        lines += ['[ironic]', 'cloud = %s' % cloud]
+    return '\n'.join(lines) + '\n' if lines else None
+
+
+def results(stdout):
+    """The rows tenks verify printed, as Results."""
+    return [Result(row['Node'], row['Check'], row['Status'], row['OK'],
+                   row['Detail']) for row in json.loads(stdout)]
 
 
 def failure(results, check):
