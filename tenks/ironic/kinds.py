@@ -117,20 +117,24 @@ class Nodes(_Enrolment):
         """
         try:
             if action.verb == plan.DELETE:
-                self._delete(ctx, ironic, action.have)
+                self._delete(ironic, action.have)
                 return None
-            node = self._put(ironic, action)
-            ctx.state['nodes'][action.name]['ironic_uuid'] = node.id
+            record = ctx.state['nodes'][action.name]
+            node = self._put(ironic, action, record.get('ironic_uuid'))
+            record['ironic_uuid'] = node.id
         except exception.IronicError as err:
             return '%s: %s' % (action.name, err)
         return None
 
     @staticmethod
     @client.translated
-    def _put(ironic, action):
+    def _put(ironic, action, recorded):
         wanted = action.want['fields']
         if action.verb == plan.CREATE:
-            node = ironic.write('create_node', **wanted)
+            # A node deleted by a teardown that was killed, or by hand,
+            # comes back under the UUID it had, as its name and MACs do.
+            known = {'id': recorded} if recorded else {}
+            node = ironic.write('create_node', **dict(wanted, **known))
         else:
             node = ironic.conn.baremetal.get_node(action.have['id'])
             changed = fields.node_changes(wanted, action.have)
@@ -142,17 +146,16 @@ class Nodes(_Enrolment):
         return node
 
     @staticmethod
-    def _delete(ctx, ironic, node):
+    def _delete(ironic, node):
         if node['provision_state'] in fields.SETTLING:
             node = ironic.settled(node['id']).to_dict(computed=False)
         if node['provision_state'] not in DELETABLE and \
                 not node['is_maintenance']:
             ironic.write('set_node_maintenance', node['id'],
                          reason='tenks teardown --force')
+        # The record keeps the UUID: a node deleted by a teardown that is
+        # then killed, and deployed again, gets it back.
         ironic.write('delete_node', node['id'], ignore_missing=True)
-        record = ctx.state['nodes'].get(node['name'])
-        if record:
-            record['ironic_uuid'] = None
 
 
 class Ports(_Enrolment):
