@@ -139,8 +139,16 @@ class Nodes(_Enrolment):
             node = ironic.conn.baremetal.get_node(action.have['id'])
             changed = fields.node_changes(wanted, action.have)
             if changed:
-                node = ironic.write('update_node', node, **{
-                    key: wanted[key] for key in changed})
+                # Whole fields, replaced: openstacksdk's update_node diffs
+                # them into JSON patch "move" operations (a username moved
+                # from ipmi_username to redfish_username), which Ironic
+                # refuses.
+                # A new driver (IPMI to Redfish) takes its own defaults
+                # for the interfaces the cluster does not set.
+                node = ironic.write('patch_node', node, [
+                    {'op': 'replace', 'path': '/' + key,
+                     'value': wanted[key]} for key in changed],
+                    reset_interfaces=True if 'driver' in changed else None)
         if sorted(node.traits or []) != action.want['traits']:
             ironic.write('set_node_traits', node, action.want['traits'])
         return node
