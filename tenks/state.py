@@ -70,7 +70,19 @@ def load(path):
 
 
 def save(path, data):
-    """Replace path with data in one atomic step."""
+    """Replace path with data in one atomic step.
+
+    A write that fails (a full disk) leaves the old state and no
+    temporary file, and says so on one line.
+    """
+    try:
+        _save(path, data)
+    except OSError as err:
+        raise exception.StateUnwritable(path=path,
+                                        reason=err.strerror or err)
+
+
+def _save(path, data):
     directory = os.path.dirname(path) or '.'
     os.makedirs(directory, mode=0o700, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix='.state-')
