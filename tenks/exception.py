@@ -142,7 +142,7 @@ class StateHasNoSuchNode(StateError):
 
 
 class StateUnwritable(StateError):
-    message = ('Cannot write state file {path}: {reason}; it still holds '
+    message = ('Cannot write {path}: {reason}; the state file still holds '
                'the state before this step. Make room there (or fix its '
                'directory), then run the same command again to finish.')
 

@@ -122,8 +122,12 @@ def locked(path):
     fd = _acquire(path, lock_path)
     try:
         os.ftruncate(fd, 0)
-        os.pwrite(fd, ('%d\n%s\n' % (os.getpid(), ' '.join(sys.argv)))
-                  .encode(), 0)
+        try:
+            os.pwrite(fd, ('%d\n%s\n' % (os.getpid(), ' '.join(sys.argv)))
+                      .encode(), 0)
+        except OSError as err:
+            raise exception.StateUnwritable(path=lock_path,
+                                            reason=err.strerror or err)
         try:
             yield
         finally:

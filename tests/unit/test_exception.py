@@ -66,7 +66,7 @@ CASES = [
      'State file /s.json has no node tk7, tk9.'),
     (exc.StateUnwritable, exc.StateError,
      dict(path='/s.json', reason='No space left on device'),
-     'Cannot write state file /s.json: No space left on device; it still '
+     'Cannot write /s.json: No space left on device; the state file still '
      'holds the state before this step. Make room there (or fix its '
      'directory), then run the same command again to finish.'),
     (exc.StateLocked, exc.StateError,
