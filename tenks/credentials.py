@@ -34,10 +34,7 @@ DRIVERS = ('ipmi', 'redfish')
 
 
 def ensure(cluster, credentials):
-    """Fill in credentials: the file's, else those chosen before, else new.
-
-    Returns the lines to warn with about passwords the user set.
-    """
+    """Fill in credentials: the file's, else those chosen before, else new."""
     for driver in DRIVERS:
         settings = getattr(cluster, driver)
         for key, make in (('username', lambda: 'tenks'),
