@@ -120,8 +120,12 @@ class Host:
     def is_dir(self, path):
         return self.succeeds(['test', '-d', path])
 
-    def make_dirs(self, path):
-        self.run(['mkdir', '-p', '--', path])
+    def make_dirs(self, path, private=False):
+        """mkdir -p; private: path and the parents it makes owner-only."""
+        if private:
+            self.run(['sh', '-c', 'umask 077 && mkdir -p -- "$0"', path])
+        else:
+            self.run(['mkdir', '-p', '--', path])
 
     def remove_tree(self, path):
         self.run(['rm', '-rf', '--', path])
