@@ -357,14 +357,19 @@ def main():
             made.append(bridge)
             subprocess.run(['ip', 'link', 'set', bridge, 'up'], check=True)
         ironic.start()
-        if args.cycles:
-            report['cycles'] = soak.cycles(args.cycles)
-        if args.reconfigurations:
-            report['reconfigurations'] = soak.reconfigurations(
-                args.reconfigurations)
-        if args.power_nodes and args.power_minutes:
-            report['power_sync'] = soak.power_sync(args.power_nodes,
-                                                   args.power_minutes)
+        parts = [('cycles', args.cycles, soak.cycles, (args.cycles,)),
+                 ('reconfigurations', args.reconfigurations,
+                  soak.reconfigurations, (args.reconfigurations,)),
+                 ('power_sync', args.power_nodes and args.power_minutes,
+                  soak.power_sync, (args.power_nodes, args.power_minutes))]
+        for name, wanted, part, part_args in parts:
+            if wanted:
+                report[name] = part(*part_args)
+                # Each part's figures as they come: a long soak stopped
+                # later has still reported these.
+                print('%s: %s' % (name, json.dumps(report[name],
+                                                   sort_keys=True)),
+                      file=sys.stderr, flush=True)
     finally:
         if os.path.exists(soak.state_file):
             subprocess.run([TENKS, '--config-file', soak.conf, 'teardown',
