@@ -70,8 +70,10 @@ class TestKilledRuns(test_ironic.IronicTestCase):
             output, outcome = b'', ''
         if not outcome:
             child.send_signal(how)
-            outcome = 'got %s' % how.name
         child.wait()
+        # Whether the signal ended it, or it had just finished anyway.
+        outcome = ('got %s' % how.name if child.returncode == -how
+                   else 'finished first')
         output += child.stdout.read()
         child.stdout.close()
         done = [line for line in output.decode(errors='replace').splitlines()
@@ -79,6 +81,7 @@ class TestKilledRuns(test_ironic.IronicTestCase):
         self.kills.append('%s at %s: %s after %d lines; last: %s' % (
             command, '%d lines' % lines if lines else '%.2f s' % after,
             outcome, len(done), done[-1] if done else '-'))
+        return outcome != 'finished first'
 
     def identity(self):
         """What must never change for a node that stays.
@@ -163,14 +166,17 @@ class TestKilledRuns(test_ironic.IronicTestCase):
         teardown_time = self.timed('teardown')
         self.tenks('deploy', self.path)
         for how, point in ((signal.SIGKILL, {'lines': 1}),
-                           (signal.SIGTERM, {'after': teardown_time * 0.5}),
-                           (signal.SIGKILL, {'after': teardown_time * 0.8})):
+                           (signal.SIGTERM, {'lines': 6}),
+                           (signal.SIGKILL, {'after': teardown_time * 0.3})):
             self.assert_deployed()
             kept = self.identity()
-            self.killed('teardown', how=how, **point)
+            stopped = self.killed('teardown', how=how, **point)
             self.tenks('deploy', self.path)
             self.assert_deployed()
-            self.assertEqual(kept, self.identity())
+            # A teardown that ended before its signal took the cluster
+            # away: the deploy made a new one.
+            if stopped:
+                self.assertEqual(kept, self.identity())
         self.tenks('teardown', self.path)
         self.assert_torn_down()
 
