@@ -21,12 +21,12 @@ import contextlib
 import itertools
 import logging
 import os
-import secrets
 import threading
 import time
 
 from tenks import context as ctx_module
 from tenks import contracts
+from tenks import credentials
 from tenks import plan as plan_module
 from tenks import plugins
 from tenks import records
@@ -106,20 +106,17 @@ def _all_absent(previous):
 
 
 def _ensure_credentials(cluster, state):
-    """BMC credentials: the file's, else those chosen before, else new."""
-    credentials = state.credentials
-    for kind, settings in (('ipmi', cluster.ipmi),
-                           ('redfish', cluster.redfish)):
-        for key, make in (('username', lambda: 'tenks'),
-                          ('password', lambda: secrets.token_urlsafe(12))):
-            name = '%s_%s' % (kind, key)
-            credentials[name] = (getattr(settings, key)
-                                 or credentials.get(name) or make())
-    _keep_secret(credentials)
+    """BMC credentials, kept secret; a warning per weak one the user set."""
+    credentials.ensure(cluster, state.credentials)
+    _keep_secret(state.credentials)
+    for line in credentials.warnings(cluster, state.present_nodes()):
+        # Masking by value would turn a weak password such as "password"
+        # in the line's own words into the mask: the line holds none.
+        LOG.warning('%s: %s', cluster.source, line, extra=redact.VETTED)
 
 
-def _keep_secret(credentials):
-    for name, value in credentials.items():
+def _keep_secret(values):
+    for name, value in values.items():
         if name.endswith('_password'):
             redact.secret(value)
 

@@ -166,6 +166,12 @@ class StateHasNoSuchNode(StateError):
     joined = {'nodes': ', '}
 
 
+class StateUnwritable(StateError):
+    message = ('Cannot write {path}: {reason}; the state file still holds '
+               'the state before this step. Make room there (or fix its '
+               'directory), then run the same command again to finish.')
+
+
 class StateLocked(StateError):
     message = ('State file {path} is in use by PID {pid} ({command}); '
                'wait for it to finish or stop it.')
@@ -177,6 +183,12 @@ class HostError(TenksError):
     """A command on a hypervisor failed."""
 
     message = '{host}: `{command}` failed (exit {code}): {stderr}'
+
+
+class HostDiskFull(HostError):
+    message = ('{host}: no space left on the device of {path}; the file '
+               'is as it was. Make room there, then run the same command '
+               'again to finish.')
 
 
 class HostUnreachable(HostError):
@@ -305,6 +317,11 @@ class IronicError(TenksError):
 
 class IronicCallFailed(IronicError):
     message = 'Ironic: {reason}'
+
+
+class IronicUnavailable(IronicError):
+    message = ('Ironic unavailable ({reason}): check its API service and '
+               'log, then run the same command again to finish')
 
 
 class CloudUnusable(IronicError):

@@ -21,6 +21,7 @@ so that benchmarks can report how much host work a change cost.
 
 import collections
 import contextlib
+import errno
 import hashlib
 import logging
 import os
@@ -39,8 +40,10 @@ LOG = logging.getLogger(__name__)
 Process = collections.namedtuple('Process', 'pid session state args')
 
 # Write a file readable by its owner only, whole or not at all.
-_WRITE = ('umask 077 && mkdir -p -- "${0%/*}" && cat > "$0.tmp" '
-          '&& mv -f -- "$0.tmp" "$0"')
+# A write that fails half way (a full disk) leaves the old file and no
+# temporary one.
+_WRITE = ('umask 077 && mkdir -p -- "${0%/*}" && { cat > "$0.tmp" '
+          '&& mv -f -- "$0.tmp" "$0" || { rm -f -- "$0.tmp"; exit 1; }; }')
 # Start a daemon in a session of its own. It records its own PID before it
 # becomes the daemon, so a Tenks killed just after starting it still
 # leaves a record the next run finds; its files are its owner's alone.
@@ -122,13 +125,22 @@ class Host:
 
     def write_file(self, path, text):
         """Write text to path, for its owner only: it may hold secrets."""
-        self.run(['sh', '-c', _WRITE, path], input=text)
+        try:
+            self.run(['sh', '-c', _WRITE, path], input=text)
+        except exception.HostError as err:
+            if os.strerror(errno.ENOSPC) in err.stderr:
+                raise exception.HostDiskFull(host=self.name, path=path)
+            raise
 
     def is_dir(self, path):
         return self.succeeds(['test', '-d', path])
 
-    def make_dirs(self, path):
-        self.run(['mkdir', '-p', '--', path])
+    def make_dirs(self, path, private=False):
+        """mkdir -p; private: path and the parents it makes owner-only."""
+        if private:
+            self.run(['sh', '-c', 'umask 077 && mkdir -p -- "$0"', path])
+        else:
+            self.run(['mkdir', '-p', '--', path])
 
     def remove_tree(self, path):
         self.run(['rm', '-rf', '--', path])

@@ -20,6 +20,9 @@ log record, whoever wrote it.
 import logging
 
 MASK = '***'
+# extra= of a record built to hold no secret, left as it is: a weak
+# password is also a common word that its own warning names.
+VETTED = {'tenks_vetted': True}
 _SECRETS = set()
 
 
@@ -40,7 +43,7 @@ class Filter(logging.Filter):
     """Masks the secrets in each record a handler emits."""
 
     def filter(self, record):
-        if _SECRETS:
+        if _SECRETS and not getattr(record, 'tenks_vetted', False):
             message = record.getMessage()
             masked = mask(message)
             if masked != message:

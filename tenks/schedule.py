@@ -16,7 +16,10 @@ Pure: takes the cluster and the previous state, returns the next state.
 Existing nodes never move and keep their names, MACs and ports; new nodes
 take the lowest free name index and port. Nodes no longer wanted stay in
 the returned state marked absent, so that a run killed before removing
-them still knows what to remove.
+them still knows what to remove; while they are there, a spec wanting
+nodes again takes them back (whatever of them still exists is repaired)
+before it makes new ones, so that a teardown killed part way and then a
+deploy give the cluster its old names, MACs, ports and Ironic UUIDs.
 
 Which hypervisor a new node goes to is the choice of a scheduler plugin
 (entry point namespace ``tenks.schedulers``): a class made once per run as
@@ -61,7 +64,8 @@ def schedule(cluster, previous, scheduler, rng=None):
     state = copy.deepcopy(previous)
     _record_hypervisors(cluster, state)
     nodes = state.nodes
-    kept = {spec.key: _kept_nodes(spec, nodes) for spec in cluster.specs}
+    kept = {spec.key: _kept_nodes(cluster, spec, nodes)
+            for spec in cluster.specs}
     wanted = {name for names in kept.values() for name in names}
     # Removals and edits first, so that placing new nodes sees what the
     # hypervisors will really hold.
@@ -81,10 +85,7 @@ def schedule(cluster, previous, scheduler, rng=None):
 
 def new_node_count(cluster, previous):
     """How many nodes schedule() would add to previous; cheap."""
-    present = {}
-    for node in previous.present_nodes():
-        present[node.spec] = present.get(node.spec, 0) + 1
-    return sum(max(0, spec.count - present.get(spec.key, 0))
+    return sum(spec.count - len(_kept_nodes(cluster, spec, previous.nodes))
                for spec in cluster.specs)
 
 
@@ -118,13 +119,27 @@ def _lowest_free(used, start=0):
     return index
 
 
-def _kept_nodes(spec, nodes):
-    """Names of the spec's live nodes to keep: the lowest-numbered."""
+def _kept_nodes(cluster, spec, nodes):
+    """Names of the spec's nodes to keep: the lowest-numbered.
+
+    Present nodes first, then those being removed that can come back:
+    their hypervisor is still there and maps their node type's physnets.
+    """
+    def order(name):
+        return (not nodes[name].is_present,
+                naming.node_index(name, spec.node_name_prefix) or 0, name)
+
     mine = [name for name, node in nodes.items()
-            if node.spec == spec.key and node.is_present]
-    mine.sort(key=lambda name: (naming.node_index(name, spec.node_name_prefix)
-                                or 0, name))
-    return mine[:spec.count]
+            if node.spec == spec.key and (
+                node.is_present or _revivable(cluster, spec, node))]
+    return sorted(mine, key=order)[:spec.count]
+
+
+def _revivable(cluster, spec, node):
+    wanted = set(cluster.node_types[spec.type].physical_networks)
+    return any(hypervisor.name == node.hypervisor
+               and wanted <= set(hypervisor.physnet_mappings)
+               for hypervisor in cluster.hypervisors)
 
 
 def _refresh(node, cluster, spec):
@@ -139,7 +154,9 @@ def _refit(node, cluster, spec, state, rng):
     """Give a kept node the NICs and volumes its node type now lists.
 
     NICs on physnets still listed keep their MAC and links, volumes keep
-    their names; only what was added or removed changes.
+    their names; only what was added or removed changes. A node whose
+    type moved to another BMC kind (IPMI to Redfish) gets a BMC of that
+    kind.
     """
     node_type = cluster.node_types[spec.type]
     hypervisor = _hypervisor_of(cluster, node)
@@ -167,6 +184,8 @@ def _refit(node, cluster, spec, state, rng):
             volumes.append(_volume(node.name, spec, index, capacity,
                                    state))
     node.volumes = volumes
+    if _bmc_driver(node_type) != node.bmc.driver:
+        node.bmc = _bmc(cluster, hypervisor, node_type, state)
 
 
 def _hypervisor_of(cluster, node):
@@ -222,8 +241,12 @@ def _new_node(cluster, spec, state, scheduler, rng):
     return node
 
 
+def _bmc_driver(node_type):
+    return 'redfish' if node_type.ironic_driver == 'redfish' else 'ipmi'
+
+
 def _bmc(cluster, hypervisor, node_type, state):
-    if node_type.ironic_driver == 'redfish':
+    if _bmc_driver(node_type) == 'redfish':
         # One emulator per hypervisor serves every Redfish node there.
         address = (cluster.redfish.address if hypervisor.is_local
                    else hypervisor.bmc_address)

@@ -119,9 +119,18 @@ def save(path, state):
 
     The file at path is always whole, old or new: the new one is written
     beside it, flushed to disk, then renamed over it. A run killed before
-    the rename leaves its temporary file, which the next save removes.
+    the rename leaves its temporary file, which the next save removes. A
+    write that fails (a full disk) leaves the old state and no temporary
+    file, and says so on one line.
     """
-    data = state.to_dict()
+    try:
+        _save(path, state.to_dict())
+    except OSError as err:
+        raise exception.StateUnwritable(path=path,
+                                        reason=err.strerror or err)
+
+
+def _save(path, data):
     directory = os.path.dirname(path) or '.'
     os.makedirs(directory, mode=0o700, exist_ok=True)
     prefix = _temporary_prefix(path)
@@ -179,8 +188,12 @@ def locked(path):
     fd = _acquire(path, lock_path)
     try:
         os.ftruncate(fd, 0)
-        os.pwrite(fd, ('%d\n%s\n' % (os.getpid(), ' '.join(sys.argv)))
-                  .encode(), 0)
+        try:
+            os.pwrite(fd, ('%d\n%s\n' % (os.getpid(), ' '.join(sys.argv)))
+                      .encode(), 0)
+        except OSError as err:
+            raise exception.StateUnwritable(path=lock_path,
+                                            reason=err.strerror or err)
         try:
             yield
         finally:

@@ -98,7 +98,7 @@ class Emulator:
             settings['username'], settings['password']))
         self.host.write_file(self.conf_file, render(settings, self))
         self.host.write_file(self.settings_file, json.dumps(settings))
-        self.host.make_dirs(self.download_dir)
+        self.host.make_dirs(self.download_dir, private=True)
         self.host.spawn([self.host.executable('python3'), '-m', MODULE,
                          '--config', self.conf_file], self.pid_file,
                         self.log_file, env={'TMPDIR': self.download_dir})

@@ -54,7 +54,7 @@ class Daemon:
         return self.host.is_dir(self.directory)
 
     def start(self):
-        self.host.make_dirs(self.config_dir)
+        self.host.make_dirs(self.config_dir, private=True)
         self.host.write_file(self.conf_file, self._conf())
         # What is left of a vbmcd that died would keep the ports.
         process.terminate(self.host, self.pid_file, 'vbmcd')

@@ -55,6 +55,8 @@ class TenksApp(app.App):
         super().configure_logging()
         for handler in logging.getLogger('').handlers:
             handler.addFilter(redact.Filter())
+            if not self.options.debug:
+                handler.addFilter(_quiet_retries)
 
     def prepare_to_run_command(self, cmd):
         try:
@@ -63,6 +65,15 @@ class TenksApp(app.App):
             raise exception.ConfigError(
                 source=self.options.config_file or 'tenks.conf',
                 path='(file)', problem=str(err).splitlines()[0])
+
+
+def _quiet_retries(record):
+    """Whether to show a record: not keystoneauth's retry notices.
+
+    It retries a 503 itself, with a warning a line each time; the run's
+    one error line says what came of it, and --debug shows them all.
+    """
+    return not str(record.msg).startswith('Retriable status code')
 
 
 def main(argv=None):

@@ -34,7 +34,7 @@ LOG = logging.getLogger(__name__)
 # A server error on these is worth another try: Ironic on SQLite answers
 # 500 "database is locked" when an API write meets a conductor write, and
 # not every one of its database calls retries that itself.
-IDEMPOTENT = frozenset(['update_node', 'set_node_traits', 'update_port',
+IDEMPOTENT = frozenset(['patch_node', 'set_node_traits', 'update_port',
                         'set_node_maintenance', 'unset_node_maintenance',
                         'delete_node', 'delete_port', 'delete_flavor',
                         'create_flavor_extra_specs'])
@@ -60,8 +60,20 @@ def translated(function):
         except Exception as err:
             if not isinstance(err, _failures()):
                 raise
+            if _unavailable(err):
+                raise exception.IronicUnavailable(reason=_one_line(err))
             raise exception.IronicCallFailed(reason=_one_line(err))
     return wrapper
+
+
+def _unavailable(err):
+    """Whether Ironic failed or was not there, rather than refused."""
+    from keystoneauth1 import exceptions as ks_exceptions
+    from openstack import exceptions as sdk_exceptions
+    if isinstance(err, sdk_exceptions.HttpException):
+        return (err.status_code or 0) >= 500
+    return isinstance(err, (ks_exceptions.ConnectionError,
+                            ks_exceptions.ServiceUnavailable))
 
 
 def _failures():

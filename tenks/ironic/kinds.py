@@ -115,9 +115,9 @@ class Nodes(_Enrolment):
         """
         try:
             if action.verb == plan.DELETE:
-                self._delete(ctx, ironic, action.have)
+                self._delete(ironic, action.have)
                 return None
-            node = self._put(ironic, action)
+            node = self._put(ironic, action, ctx.ironic_uuid(action.name))
             ctx.outcomes.node(action.name, ironic_uuid=node.id)
         except exception.IronicError as err:
             return '%s: %s' % (action.name, err)
@@ -125,30 +125,42 @@ class Nodes(_Enrolment):
 
     @staticmethod
     @client.translated
-    def _put(ironic, action):
+    def _put(ironic, action, recorded):
         wanted = action.want['fields']
         if action.verb == plan.CREATE:
-            node = ironic.write('create_node', **wanted)
+            # A node deleted by a teardown that was killed, or by hand,
+            # comes back under the UUID it had, as its name and MACs do.
+            known = {'id': recorded} if recorded else {}
+            node = ironic.write('create_node', **dict(wanted, **known))
         else:
             node = ironic.conn.baremetal.get_node(action.have['id'])
             changed = fields.node_changes(wanted, action.have)
             if changed:
-                node = ironic.write('update_node', node, **{
-                    key: wanted[key] for key in changed})
+                # Whole fields, replaced: openstacksdk's update_node diffs
+                # them into JSON patch "move" operations (a username moved
+                # from ipmi_username to redfish_username), which Ironic
+                # refuses.
+                # A new driver (IPMI to Redfish) takes its own defaults
+                # for the interfaces the cluster does not set.
+                node = ironic.write('patch_node', node, [
+                    {'op': 'replace', 'path': '/' + key,
+                     'value': wanted[key]} for key in changed],
+                    reset_interfaces=True if 'driver' in changed else None)
         if sorted(node.traits or []) != action.want['traits']:
             ironic.write('set_node_traits', node, action.want['traits'])
         return node
 
     @staticmethod
-    def _delete(ctx, ironic, node):
+    def _delete(ironic, node):
         if node['provision_state'] in fields.SETTLING:
             node = ironic.settled(node['id']).to_dict(computed=False)
         if node['provision_state'] not in DELETABLE and \
                 not node['is_maintenance']:
             ironic.write('set_node_maintenance', node['id'],
                          reason='tenks teardown --force')
+        # The record keeps the UUID: a node deleted by a teardown that is
+        # then killed, and deployed again, gets it back.
         ironic.write('delete_node', node['id'], ignore_missing=True)
-        ctx.outcomes.node(node['name'], ironic_uuid=None)
 
 
 class Ports(_Enrolment):

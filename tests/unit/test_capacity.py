@@ -422,6 +422,11 @@ class TestNewNodeCount(CapacityTestCase):
                                   {'hv1': host(), 'hv2': host()})
         self.assertEqual(0, schedule.new_node_count(cluster, first))
         fewer = self.run_schedule(cluster_data(small=1), None, first)
+        # The node being removed comes back rather than a new one.
+        self.assertEqual(0, schedule.new_node_count(cluster, fewer))
+        for name in [n for n, node in fewer.nodes.items()
+                     if not node.is_present]:
+            del fewer.nodes[name]
         self.assertEqual(1, schedule.new_node_count(cluster, fewer))
         more = self.cluster(cluster_data(small=3, big=1))
         self.assertEqual(2, schedule.new_node_count(more, first))

@@ -82,6 +82,11 @@ CASES = [
     (exc.StateHasNoSuchNode, exc.StateError,
      dict(path='/s.json', nodes=['tk7', 'tk9']),
      'State file /s.json has no node tk7, tk9.'),
+    (exc.StateUnwritable, exc.StateError,
+     dict(path='/s.json', reason='No space left on device'),
+     'Cannot write /s.json: No space left on device; the state file still '
+     'holds the state before this step. Make room there (or fix its '
+     'directory), then run the same command again to finish.'),
     (exc.StateLocked, exc.StateError,
      dict(path='/s.json', pid=42, command='tenks deploy'),
      'State file /s.json is in use by PID 42 (tenks deploy); wait for it '
@@ -89,6 +94,11 @@ CASES = [
     (exc.HostError, exc.TenksError,
      dict(host='hv0', command='ip link', code=2, stderr='no such device'),
      'hv0: `ip link` failed (exit 2): no such device'),
+    (exc.HostDiskFull, exc.HostError,
+     dict(host='hv1', path='/var/lib/tenks/vbmc/tk0/config'),
+     'hv1: no space left on the device of /var/lib/tenks/vbmc/tk0/config; '
+     'the file is as it was. Make room there, then run the same command '
+     'again to finish.'),
     (exc.HostUnreachable, exc.HostError,
      dict(hypervisor='hv1', user='root', address='203.0.113.5', port=22,
           reason='refused'),
@@ -146,6 +156,10 @@ CASES = [
     (exc.RedfishNoPowerState, exc.BMCError,
      dict(url='http://127.0.0.1:8000/x'),
      'http://127.0.0.1:8000/x: no PowerState in the answer'),
+    (exc.IronicUnavailable, exc.IronicError,
+     dict(reason='HttpException: 503: Service Unavailable'),
+     'Ironic unavailable (HttpException: 503: Service Unavailable): check '
+     'its API service and log, then run the same command again to finish'),
     (exc.IronicCallFailed, exc.IronicError, dict(reason='Conflict'),
      'Ironic: Conflict'),
     (exc.CloudUnusable, exc.IronicError,

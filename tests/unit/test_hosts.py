@@ -14,6 +14,7 @@ import shlex
 
 import testtools
 
+from tenks import exception
 from tenks import hosts
 from tests.unit import fakes
 
@@ -85,6 +86,23 @@ class TestHostCalls(testtools.TestCase):
         self.assertRegex(unit, r'^tenks-vbmcd-[0-9a-f]{8}\.service$')
         # One unit per daemon file, whatever its directory.
         self.assertNotEqual(unit, hosts.unit_name('/t/vbmcd.pid'))
+
+    def test_private_dirs_made_owner_only(self):
+        host = fakes.FakeHost({})
+        host.make_dirs('/s/vbmc/bmcs', private=True)
+        host.make_dirs('/pool')
+        (private, _), (plain, _) = host.seen
+        self.assertEqual(['sh', '-c', '/s/vbmc/bmcs'],
+                         private[:2] + private[3:])
+        self.assertIn('umask 077', private[2])
+        self.assertEqual(['mkdir', '-p', '--', '/pool'], plain)
+
+    def test_full_disk_is_one_line_naming_the_file(self):
+        host = fakes.FakeHost({'sh': (
+            1, 'cat: write error: No space left on device')})
+        err = self.assertRaises(exception.HostDiskFull, host.write_file,
+                                '/s/f', 'text')
+        self.assertIn('/s/f', str(err))
 
     def test_write_file_sends_text_on_stdin(self):
         host = fakes.FakeHost({})

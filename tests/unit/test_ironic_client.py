@@ -52,10 +52,25 @@ class WriteRetryTest(testtools.TestCase):
                          self.baremetal.update_port.call_count)
 
     def test_client_error_not_retried(self):
-        self.baremetal.update_node.side_effect = _http_error(409)
-        self.assertRaises(exception.IronicError, self.ironic.write,
-                          'update_node', 'node', name='x')
-        self.assertEqual(1, self.baremetal.update_node.call_count)
+        self.baremetal.patch_node.side_effect = _http_error(409)
+        err = self.assertRaises(exception.IronicCallFailed, self.ironic.write,
+                                'patch_node', 'node', [])
+        self.assertEqual(1, self.baremetal.patch_node.call_count)
+        self.assertNotIsInstance(err, exception.IronicUnavailable)
+
+    def test_server_error_says_run_again(self):
+        self.baremetal.create_node.side_effect = _http_error(503)
+        err = self.assertRaises(exception.IronicUnavailable,
+                                self.ironic.write, 'create_node', name='x')
+        self.assertIn('run the same command again', str(err))
+
+    def test_unreachable_not_retried_and_says_run_again(self):
+        from keystoneauth1 import exceptions as ks_exceptions
+        self.baremetal.patch_node.side_effect = ks_exceptions.ConnectFailure(
+            'Connection refused')
+        self.assertRaises(exception.IronicUnavailable, self.ironic.write,
+                          'patch_node', 'node', [])
+        self.assertEqual(1, self.baremetal.patch_node.call_count)
 
     def test_create_not_retried(self):
         self.baremetal.create_node.side_effect = _http_error(500)
@@ -107,7 +122,7 @@ class WriteLimitTest(testtools.TestCase):
 
     def test_record_writes_up_to_the_limit(self):
         self.assertEqual(2, self.most_at_once(
-            ['create_node', 'create_port', 'update_node'], 2))
+            ['create_node', 'create_port', 'patch_node'], 2))
 
     def test_deletes_one_at_a_time(self):
         self.assertEqual(1, self.most_at_once(

@@ -13,6 +13,7 @@
 import copy
 import dataclasses
 import types
+from unittest import mock
 
 import testtools
 
@@ -122,6 +123,66 @@ class TestPortsApply(testtools.TestCase):
         self.assertEqual('port m0 of tk0: Ironic: MAC in use', str(err))
         self.assertEqual(['m1'], [written['address']
                                   for _, _, written in ironic.writes])
+
+
+class _WritingIronic(fakes.FakeIronic):
+    """Writes answer with the node as Ironic would give it back."""
+
+    conn = mock.Mock()
+
+    def write(self, method, *args, **fields):
+        super().write(method, *args, **fields)
+        return types.SimpleNamespace(id=fields.get('id', 'new-uuid'),
+                                     traits=[])
+
+
+class TestNodesApply(testtools.TestCase):
+
+    def apply(self, state, action):
+        ironic = _WritingIronic()
+        ctx = fakes.FakeContext(fakes.make_context().cluster, state,
+                                ironic=ironic)
+        kinds.Nodes().apply(ctx, ctx.cluster.hypervisors[0], [action])
+        # As the saving thread does after a step.
+        ctx.outcomes.merge_into(state)
+        return ironic.writes
+
+    def action(self, verb, fields_, have=None):
+        return plan.Action('ironic-node', verb, 'tk0', 'localhost',
+                           want={'fields': fields_, 'traits': []},
+                           have=have)
+
+    def test_node_created_again_under_its_recorded_uuid(self):
+        _, state = enrolled(1)
+        state.nodes['tk0'].outcome.ironic_uuid = 'had-this-uuid'
+        writes = self.apply(state, self.action(plan.CREATE, {'name': 'tk0'}))
+        self.assertEqual([('create_node', (), {'name': 'tk0',
+                                               'id': 'had-this-uuid'})],
+                         writes)
+        self.assertEqual('had-this-uuid',
+                         state.nodes['tk0'].outcome.ironic_uuid)
+
+    def test_new_node_gets_ironics_uuid(self):
+        _, state = enrolled(1)
+        writes = self.apply(state, self.action(plan.CREATE, {'name': 'tk0'}))
+        self.assertEqual([('create_node', (), {'name': 'tk0'})], writes)
+        self.assertEqual('new-uuid', state.nodes['tk0'].outcome.ironic_uuid)
+
+    def test_driver_change_replaces_whole_fields_resetting_interfaces(self):
+        _, state = enrolled(1)
+        info = {'redfish_username': 'tenks'}
+        have = {'id': 'u0', 'name': 'tk0', 'driver': 'ipmi',
+                'driver_info': {'ipmi_username': 'tenks'}}
+        writes = self.apply(state, self.action(
+            plan.UPDATE, {'name': 'tk0', 'driver': 'redfish',
+                          'driver_info': info}, have))
+        method, args, written = writes[0]
+        self.assertEqual('patch_node', method)
+        self.assertEqual([{'op': 'replace', 'path': '/driver',
+                           'value': 'redfish'},
+                          {'op': 'replace', 'path': '/driver_info',
+                           'value': info}], args[1])
+        self.assertEqual({'reset_interfaces': True}, written)
 
 
 class TestFlavorWrites(testtools.TestCase):

@@ -47,3 +47,10 @@ class RedactTest(testtools.TestCase):
         redact.secret('')
         self.logger.info('plain %d', 1)
         self.assertEqual('plain 1\n', self.stream.getvalue())
+
+    def test_vetted_record_left_alone(self):
+        redact.secret('password')
+        self.logger.warning('ipmi_password is weak', extra=redact.VETTED)
+        self.logger.warning('ipmi_password is weak')
+        self.assertEqual('ipmi_password is weak\nipmi_*** is weak\n',
+                         self.stream.getvalue())

@@ -10,6 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import copy
 import dataclasses
 import hashlib
 import random
@@ -214,13 +215,48 @@ class TestReschedule(ScheduleTestCase):
         self.assertEqual(6232, third.nodes['tk2'].bmc.port)
         self.assertEqual('present', third.nodes['tk2'].state)
 
-    def test_absent_names_not_reused_before_deletion(self):
+    def test_absent_node_taken_back_before_a_new_one(self):
         first = self.run_schedule(cluster_data(count=3))
         second = self.run_schedule(cluster_data(count=2), first)
-        third = self.run_schedule(cluster_data(count=3), second)
-        self.assertEqual('absent', third.nodes['tk2'].state)
-        self.assertEqual('present', third.nodes['tk3'].state)
-        self.assertEqual(6233, third.nodes['tk3'].bmc.port)
+        third = self.run_schedule(cluster_data(count=3), second, seed=7)
+        self.assertEqual(first, third)
+
+    def test_killed_teardown_then_deploy_keeps_the_cluster(self):
+        # What a teardown saves before it deletes anything: every node
+        # absent. A deploy killed it; the deploy after brings back the
+        # same nodes, not new ones beside them.
+        first = self.run_schedule(cluster_data(count=3))
+        for node in first.nodes.values():
+            node.outcome.ironic_uuid = 'ironic-%s' % node.name
+        torn = copy.deepcopy(first)
+        for node in torn.nodes.values():
+            node.state = 'absent'
+        again = self.run_schedule(cluster_data(count=3), torn, seed=9)
+        self.assertEqual(first, again)
+        self.assertEqual(
+            0, schedule.new_node_count(self.cluster(cluster_data(count=3)),
+                                       torn))
+
+    def test_killed_teardown_then_smaller_deploy(self):
+        first = self.run_schedule(cluster_data(count=3))
+        for node in first.nodes.values():
+            node.state = 'absent'
+        again = self.run_schedule(cluster_data(count=2), first, seed=9)
+        self.assertEqual(
+            {'tk0': 'present', 'tk1': 'present', 'tk2': 'absent'},
+            {name: node.state for name, node in again.nodes.items()})
+        self.assertEqual(first.nodes['tk1'].nics,
+                         again.nodes['tk1'].nics)
+
+    def test_absent_node_refitted_when_taken_back(self):
+        first = self.run_schedule(cluster_data(count=1))
+        first.nodes['tk0'].state = 'absent'
+        data = cluster_data(count=1)
+        data['node_types']['small']['physical_networks'] = ['physnet1']
+        again = self.run_schedule(data, first, seed=9)
+        self.assertEqual(['tk0'], sorted(again.nodes))
+        self.assertEqual([first.nodes['tk0'].nics[0]],
+                         again.nodes['tk0'].nics)
 
     def test_removed_spec_marks_absent(self):
         first = self.run_schedule(cluster_data(count=2))
@@ -374,6 +410,21 @@ class TestTwoHypervisors(ScheduleTestCase):
         self.assertEqual([6230, 6231, 6232, 6233, 6234], sorted(by_hv['hv1']))
         self.assertEqual([6230, 6231], sorted(by_hv['hv2']))
 
+    def test_absent_node_its_hypervisor_cannot_hold_stays_absent(self):
+        first = self.run_schedule(two_hypervisors(small=2, big=0))
+        self.assertEqual('hv2', first.nodes['tk1'].hypervisor)
+        for node in first.nodes.values():
+            node.state = 'absent'
+        data = two_hypervisors(small=2, big=0)
+        data['hypervisors']['hv2']['physnet_mappings'] = {'physnet2': 'eth2'}
+        again = self.run_schedule(data, first, seed=9)
+        self.assertEqual(
+            {'tk0': 'present', 'tk1': 'absent', 'tk2': 'present'},
+            {name: node.state for name, node in again.nodes.items()})
+        self.assertEqual(first.nodes['tk0'].nics,
+                         again.nodes['tk0'].nics)
+        self.assertEqual('hv1', again.nodes['tk2'].hypervisor)
+
     def test_physnet_indices_per_hypervisor(self):
         result = self.run_schedule(two_hypervisors())
         self.assertEqual({'physnet1': 0, 'physnet2': 1},
@@ -501,3 +552,20 @@ class TestRedfishNodes(ScheduleTestCase):
              'tk2': {'driver': 'ipmi', 'address': '127.0.0.1',
                      'port': 6230}},
             {name: node.bmc.to_dict() for name, node in nodes.items()})
+
+    def test_node_moved_between_bmc_kinds_keeps_the_rest(self):
+        data = cluster_data(count=2)
+        first = self.run_schedule(data)
+        data['node_types']['small']['ironic_driver'] = 'redfish'
+        data['redfish_port'] = 8443
+        moved = self.run_schedule(data, first, seed=3)
+        for name, node in moved.nodes.items():
+            self.assertEqual({'driver': 'redfish', 'address': '127.0.0.1',
+                              'port': 8443}, node.bmc.to_dict())
+            self.assertEqual(first.nodes[name].nics, node.nics)
+            self.assertEqual(first.nodes[name].uuid, node.uuid)
+        data['node_types']['small']['ironic_driver'] = 'ipmi'
+        back = self.run_schedule(data, moved, seed=4)
+        self.assertEqual([6230, 6231], sorted(
+            node.bmc.port for node in back.nodes.values()))
+        self.assertEqual(back, self.run_schedule(data, back, seed=5))

@@ -10,12 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import errno
 import fcntl
 import json
 import os
 import stat
 import subprocess
 import sys
+from unittest import mock
 
 import fixtures
 import testtools
@@ -100,6 +102,19 @@ class TestSaveLoad(StateTestCase):
         broken = state.empty(self.path)
         broken.credentials = {'ipmi_password': {1, 2}}
         self.assertRaises(TypeError, state.save, self.path, broken)
+        self.assertEqual(['state.json'], os.listdir(self.dir))
+        self.assertEqual(old, state.load(self.path))
+
+    def test_full_disk_keeps_old_file_and_says_so(self):
+        old = state.empty(self.path)
+        state.save(self.path, old)
+        new = state.empty(self.path)
+        new.credentials['ipmi_username'] = 'changed'
+        full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        with mock.patch.object(os, 'fsync', side_effect=full):
+            err = self.assertRaises(exception.StateUnwritable, state.save,
+                                    self.path, new)
+        self.assertIn('%s: No space left on device' % self.path, str(err))
         self.assertEqual(['state.json'], os.listdir(self.dir))
         self.assertEqual(old, state.load(self.path))
 

@@ -204,7 +204,8 @@ class TestAtomicWrite(DamageTestCase):
         for target, error in (('replace', OSError(errno.EXDEV, 'rename')),
                               ('fsync', OSError(errno.ENOSPC, 'full'))):
             with mock.patch.object(state.os, target, side_effect=error):
-                self.assertRaises(OSError, state.save, self.path,
+                self.assertRaises(exception.StateUnwritable, state.save,
+                                  self.path,
                                   generation(state, self.path, 2, 10))
             self.assertEqual(before, open(self.path).read(), target)
             self.assertEqual(['state.json'], os.listdir(self.dir), target)
