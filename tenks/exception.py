@@ -416,3 +416,15 @@ class ModuleUnknown(ArtefactError):
 
 class InitSlotMissing(ArtefactError):
     message = 'init script has no {slot} slot'
+
+
+class AgentPythonMismatch(ArtefactError):
+    message = ("the agent's wheels are for Python {want}, but the Debian "
+               "packages unpacked hold {found}")
+
+    joined = {'found': ', '}
+
+
+class AgentLibraryUnlisted(ArtefactError):
+    message = ("{library} is not in the agent ramdisk's ldconfig cache: "
+               "the agent could not load it")

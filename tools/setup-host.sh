@@ -73,6 +73,8 @@ APT_PACKAGES=(
     procps python3-venv python3-dev gcc openssh-client openssh-server
     # tools/build-boot-artefacts; dnsmasq for the boot functional test
     cpio xorriso mtools grub-common dnsmasq-base
+    # tools/build-agent-artefacts: the agent ramdisk, the whole-disk image
+    zstd fdisk syslinux
     # the standalone Ironic's provisioning network: iPXE for TFTP clients
     ipxe
     # ethtool: offloads of veths into a userspace datapath

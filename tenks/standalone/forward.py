@@ -13,6 +13,12 @@
 """Forward TCP from an address inside a network namespace to one here.
 
     python -m tenks.standalone.forward NETNS LISTEN_HOST PORT TARGET_HOST
+    python -m tenks.standalone.forward --into NETNS LISTEN_HOST PORT \
+        TARGET_HOST
+
+With --into, the other way round: listening here, connecting to
+TARGET_HOST:PORT inside NETNS (how Ironic on loopback reaches an agent on
+the provisioning network).
 
 The listening socket is made inside NETNS (this process enters it for that
 one call and comes back), every connection to TARGET_HOST:PORT from the
@@ -38,21 +44,41 @@ def _setns(fd):
         raise OSError(errno, os.strerror(errno))
 
 
-def listen_in(netns, host, port):
-    """A listening TCP socket on host:port inside the namespace netns."""
+def _in(netns, make):
+    """make()'s socket, made inside the namespace netns.
+
+    A socket stays in the namespace it was made in; only this thread
+    enters netns, and only for the call.
+    """
     home = os.open('/proc/self/ns/net', os.O_RDONLY)
     try:
         target = os.open('/run/netns/%s' % netns, os.O_RDONLY)
         try:
             _setns(target)
             try:
-                return socket.create_server((host, port))
+                return make()
             finally:
                 _setns(home)
         finally:
             os.close(target)
     finally:
         os.close(home)
+
+
+def listen_in(netns, host, port):
+    """A listening TCP socket on host:port inside the namespace netns."""
+    return _in(netns, lambda: socket.create_server((host, port)))
+
+
+async def _connect_in(netns, host, port):
+    sock = _in(netns, socket.socket)
+    sock.setblocking(False)
+    try:
+        await asyncio.get_running_loop().sock_connect(sock, (host, port))
+    except OSError:
+        sock.close()
+        raise
+    return await asyncio.open_connection(sock=sock)
 
 
 async def _pipe(reader, writer):
@@ -70,10 +96,14 @@ async def _pipe(reader, writer):
         writer.close()
 
 
-async def _serve(sock, host, port):
+async def _serve(sock, host, port, into=None):
     async def handle(reader, writer):
         try:
-            up_reader, up_writer = await asyncio.open_connection(host, port)
+            if into:
+                up_reader, up_writer = await _connect_in(into, host, port)
+            else:
+                up_reader, up_writer = await asyncio.open_connection(
+                    host, port)
         except OSError:
             writer.close()
             return
@@ -88,7 +118,13 @@ async def _serve(sock, host, port):
 
 
 def main(argv=None):
-    netns, listen_host, port, target_host = (argv or sys.argv[1:])
+    argv = list(argv or sys.argv[1:])
+    if argv[0] == '--into':
+        netns, listen_host, port, target_host = argv[1:]
+        sock = socket.create_server((listen_host, int(port)))
+        asyncio.run(_serve(sock, target_host, int(port), into=netns))
+        return
+    netns, listen_host, port, target_host = argv
     sock = listen_in(netns, listen_host, int(port))
     asyncio.run(_serve(sock, target_host, int(port)))
 

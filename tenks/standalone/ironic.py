@@ -17,6 +17,7 @@ StandaloneKeystone it validates tokens, without one it takes requests
 unauthenticated (noauth).
 """
 
+import copy
 import pathlib
 import re
 import shutil
@@ -37,7 +38,7 @@ class StandaloneIronic:
     """One throwaway all-in-one Ironic whose files all live in workdir."""
 
     def __init__(self, workdir, port=DEFAULT_PORT, keystone=None,
-                 provisioning_device=None):
+                 provisioning_device=None, settings=None):
         self.workdir = pathlib.Path(workdir).absolute()
         self.port = int(port)
         # A StandaloneKeystone to authenticate with, or None for noauth.
@@ -50,6 +51,8 @@ class StandaloneIronic:
                 self.workdir / 'httpboot', self.workdir / 'tftpboot',
                 self.port)
         self._proc = None  # Set when this object started the process.
+        # {section: {option: value}} laid over the rest of ironic.conf.
+        self.settings = settings or {}
 
     @property
     def endpoint(self):
@@ -77,11 +80,14 @@ class StandaloneIronic:
 
     def ironic_config(self):
         """Return ironic.conf as {section: {option: value}}."""
+        extra = copy.deepcopy(provisioning_mod.ironic_settings(self.port)
+                              if self.provisioning else {})
+        for section, options in self.settings.items():
+            extra.setdefault(section, {}).update(options)
         return config.ironic(
             self.workdir, self.port, self.log_file,
             self.keystone.authtoken_config() if self.keystone else None,
-            provisioning_mod.ironic_settings(self.port)
-            if self.provisioning else None)
+            extra)
 
     def clouds_config(self):
         return clouds.clouds(

@@ -71,8 +71,12 @@ def namespace_name(workdir):
     return NAMESPACE_PREFIX + digest[:10]
 
 
-def dnsmasq_config(tftp_root, lease_file, pid_file):
-    """dnsmasq.conf: DHCP and TFTP on the namespace's device, no DNS."""
+def dnsmasq_config(tftp_root, lease_file, pid_file, hosts_dir=None):
+    """dnsmasq.conf: DHCP and TFTP on the namespace's device, no DNS.
+
+    hosts_dir: where reserved addresses go, one file per MAC; dnsmasq
+    reads new files there without a restart.
+    """
     boot_ipxe = 'http://%s:%d/boot.ipxe' % (SERVER, HTTP_PORT)
     lines = [
         'port=0', 'interface=%s' % INNER_DEVICE, 'bind-interfaces',
@@ -91,17 +95,22 @@ def dnsmasq_config(tftp_root, lease_file, pid_file):
         'dhcp-boot=tag:!ipxe,tag:efi,snponly.efi',
         'dhcp-boot=tag:!ipxe,tag:!efi,undionly.kpxe',
     ]
+    if hosts_dir:
+        lines.append('dhcp-hostsdir=%s' % hosts_dir)
     return '\n'.join(lines) + '\n'
 
 
 def ironic_settings(api_port):
     """What ironic.conf needs for nodes on this network."""
     return {
-        'deploy': {'http_url': 'http://%s:%d' % (SERVER, HTTP_PORT)},
         # The URL agents on the nodes are told to call Ironic at.
         'service_catalog': {
             'endpoint_override': 'http://%s:%d' % (SERVER, api_port)},
         'pxe': {'kernel_append_params': 'console=ttyS0'},
+        # Cleaning (when a node asks for it) erases metadata only: a full
+        # shred of each disk takes minutes under TCG.
+        'deploy': {'http_url': 'http://%s:%d' % (SERVER, HTTP_PORT),
+                   'erase_devices_priority': '0'},
     }
 
 
@@ -215,9 +224,33 @@ class ProvisioningNetwork:
                     '(tools/setup-host.sh)' % source)
             shutil.copyfile(source, self.tftp_root / name)
         (self.http_root / CALLBACK_PATH).write_text('ok\n')
+        self._file('dhcp-hosts').mkdir(exist_ok=True)
         self._file('dnsmasq.conf').write_text(dnsmasq_config(
             self.tftp_root, self._file('dnsmasq.leases'),
-            self._file('dnsmasq.pid')))
+            self._file('dnsmasq.pid'), self._file('dhcp-hosts')))
+
+    def reach_agent(self, mac, address, port):
+        """Let Ironic reach the agent of the node with mac; its settings.
+
+        The node gets address from DHCP; 127.0.0.1:port here forwards to
+        address:port there. The agent listens on port and tells Ironic to
+        call it at 127.0.0.1:port: the kernel parameters returned say so.
+        """
+        name = mac.replace(':', '')
+        (self._file('dhcp-hosts') / name).write_text(
+            '%s,%s\n' % (mac, address))
+        proc = process.spawn(self._agent_forward(port, address),
+                             self._file('agent-%s.log' % name), self.workdir)
+        self._file('agent-%s.pid' % name).write_text('%d\n' % proc.pid)
+        return ('ipa-listen-port=%d ipa-advertise-host=127.0.0.1 '
+                'ipa-advertise-port=%d' % (port, port))
+
+    def _agent_forward(self, port, address):
+        return [sys.executable, '-m', 'tenks.standalone.forward', '--into',
+                self.namespace, '127.0.0.1', str(port), address]
+
+    def _agent_forwarders(self):
+        return sorted(self.workdir.glob('agent-*.pid'))
 
     def _serving(self):
         return all(self._pid(name, marker) for name, _, marker
@@ -245,6 +278,12 @@ class ProvisioningNetwork:
                 process.terminate(pid, timeout)
                 found = True
             self._file(name + '.pid').unlink(missing_ok=True)
+        for pid_file in self._agent_forwarders():
+            pid = process.recorded_pid(pid_file)
+            if pid and self.namespace in ' '.join(process.cmdline(pid)):
+                process.terminate(pid, timeout)
+                found = True
+            pid_file.unlink()
         if self.namespace in _namespaces() and self._ours(
                 ['ip', '-n', self.namespace], 'lo'):
             process.run(['ip', 'netns', 'del', self.namespace],

@@ -211,6 +211,14 @@ CASES = [
      'kernel module e1000 is not in modules.dep'),
     (exc.InitSlotMissing, exc.ArtefactError, dict(slot='@MODULES@'),
      'init script has no @MODULES@ slot'),
+    (exc.AgentPythonMismatch, exc.ArtefactError,
+     dict(want='3.11', found=['python3.12']),
+     "the agent's wheels are for Python 3.11, but the Debian packages "
+     "unpacked hold python3.12"),
+    (exc.AgentLibraryUnlisted, exc.ArtefactError,
+     dict(library='libudev.so.1'),
+     "libudev.so.1 is not in the agent ramdisk's ldconfig cache: the agent "
+     "could not load it"),
 ]
 # What callers catch; they only carry messages given the old way.
 FAMILIES = {exc.TenksError, exc.ScheduleError, exc.StateError,

@@ -78,6 +78,13 @@ class TestDnsmasqConfig(testtools.TestCase):
         self.assertIn('dhcp-match=set:efi,option:client-arch,7', self.lines)
         self.assertIn('dhcp-match=set:efi,option:client-arch,9', self.lines)
 
+    def test_reserved_addresses_from_a_directory(self):
+        self.assertFalse([line for line in self.lines
+                          if line.startswith('dhcp-hostsdir')])
+        lines = provisioning.dnsmasq_config(
+            '/w/t', '/w/l', '/w/p', '/w/p/dhcp-hosts').splitlines()
+        self.assertIn('dhcp-hostsdir=/w/p/dhcp-hosts', lines)
+
 
 class TestCallbacks(testtools.TestCase):
 
@@ -108,6 +115,7 @@ class TestIronicOnTheNetwork(testtools.TestCase):
                          conf['deploy']['http_url'])
         self.assertEqual(str(self.workdir / 'httpboot'),
                          conf['deploy']['http_root'])
+        self.assertEqual('0', conf['deploy']['erase_devices_priority'])
         self.assertEqual('http://203.0.113.1:16385',
                          conf['service_catalog']['endpoint_override'])
         self.assertEqual({'tftp_root': str(self.workdir / 'tftpboot'),
