@@ -31,7 +31,8 @@ from tests.functional import test_ironic
 KILL_POINTS = (0.05, 0.25, 0.45, 0.65, 0.85)
 
 
-class TestKilledRuns(test_ironic.IronicTestCase):
+class KilledRunsTestCase(test_ironic.IronicTestCase):
+    """Kills of runs; one test a class, so that workers share them out."""
 
     def setUp(self):
         super().setUp()
@@ -144,6 +145,9 @@ class TestKilledRuns(test_ironic.IronicTestCase):
         self.assertEqual([], self.baremetal('port', 'list'))
         self.assertFalse(os.path.exists(self.state_file))
 
+
+class TestKilledAnywhere(KilledRunsTestCase):
+
     def test_killed_anywhere(self):
         deploy_time = self.timed('deploy')
         self.assert_deployed()
@@ -156,6 +160,9 @@ class TestKilledRuns(test_ironic.IronicTestCase):
             self.killed('teardown', teardown_time * point)
             self.tenks('teardown', self.path)
             self.assert_torn_down()
+
+
+class TestKilledTeardownThenDeploy(KilledRunsTestCase):
 
     def test_killed_teardown_then_deploy(self):
         """A teardown stopped part way, then the user deploys again.
@@ -179,6 +186,9 @@ class TestKilledRuns(test_ironic.IronicTestCase):
                 self.assertEqual(kept, self.identity())
         self.tenks('teardown', self.path)
         self.assert_torn_down()
+
+
+class TestKilledReconfigurations(KilledRunsTestCase):
 
     def reconfigure(self, change):
         with open(self.path) as stream:
