@@ -73,8 +73,9 @@ APT_PACKAGES=(
     procps python3-venv python3-dev gcc openssh-client openssh-server
     # tools/build-boot-artefacts; dnsmasq for the boot functional test
     cpio xorriso mtools grub-common dnsmasq-base
-    # the standalone Ironic's provisioning network: iPXE for TFTP clients
-    ipxe
+    # the standalone Ironic's provisioning network: iPXE for TFTP clients;
+    # mkisofs (in genisoimage), which Ironic builds virtual media ISOs with
+    ipxe genisoimage
     # ethtool: offloads of veths into a userspace datapath
     ethtool
 )

@@ -37,7 +37,8 @@ class StandaloneIronic:
     """One throwaway all-in-one Ironic whose files all live in workdir."""
 
     def __init__(self, workdir, port=DEFAULT_PORT, keystone=None,
-                 provisioning_device=None):
+                 provisioning_device=None, boot_artefacts=None,
+                 media_port=None):
         self.workdir = pathlib.Path(workdir).absolute()
         self.port = int(port)
         # A StandaloneKeystone to authenticate with, or None for noauth.
@@ -48,7 +49,10 @@ class StandaloneIronic:
             self.provisioning = provisioning_mod.ProvisioningNetwork(
                 self.workdir / 'provisioning', provisioning_device,
                 self.workdir / 'httpboot', self.workdir / 'tftpboot',
-                self.port)
+                self.port, media_port)
+        # tenks.artefacts.build.Artefacts: Ironic builds ISOs with their
+        # ESP and isolinux.
+        self.boot_artefacts = boot_artefacts
         self._proc = None  # Set when this object started the process.
 
     @property
@@ -77,11 +81,18 @@ class StandaloneIronic:
 
     def ironic_config(self):
         """Return ironic.conf as {section: {option: value}}."""
+        extra = {}
+        if self.provisioning:
+            extra = provisioning_mod.ironic_settings(
+                self.port, self.provisioning.media_port)
+        if self.boot_artefacts:
+            for section, options in config.iso_building(
+                    self.workdir, self.boot_artefacts).items():
+                extra.setdefault(section, {}).update(options)
         return config.ironic(
             self.workdir, self.port, self.log_file,
             self.keystone.authtoken_config() if self.keystone else None,
-            provisioning_mod.ironic_settings(self.port)
-            if self.provisioning else None)
+            extra)
 
     def clouds_config(self):
         return clouds.clouds(
@@ -133,6 +144,10 @@ class StandaloneIronic:
         if loopback.port_in_use(self.port):
             raise exception.StandaloneIronicError(
                 'Port %s:%d is already in use' % (loopback.HOST, self.port))
+        if self.boot_artefacts and not shutil.which('mkisofs'):
+            raise exception.StandaloneIronicError(
+                'mkisofs is missing, which Ironic builds virtual media ISOs '
+                'with: install genisoimage (tools/setup-host.sh)')
         if self.provisioning:
             self.provisioning.check()
         try:

@@ -30,7 +30,6 @@ import fixtures
 import testtools
 from testtools import content
 
-from tenks.artefacts import build
 from tenks.standalone import cli
 from tenks.standalone import exception
 from tenks.standalone import ironic
@@ -56,8 +55,7 @@ class TestIpxeRamdiskLinuxBridge(test_ironic.IronicTestCase):
     def setUpClass(cls):
         super().setUpClass()
         try:
-            artefacts = build.ensure(test_boot_artefacts.cache_dir(),
-                                     test_boot_artefacts.APPEND)
+            artefacts = test_boot_artefacts.artefacts()
             # In Ironic's work directory, a path it may read file:// from
             # wherever the cache is.
             images = os.path.join(cls.ironic_dir, 'images')
