@@ -85,7 +85,7 @@ class Server:
         self.ns(['ip', 'link', 'set', 'lo', 'up'])
         self.root = os.path.join(self.dir, 'www')
         self.digests = self._files()
-        self.http = self.spawn([
+        self.spawn([
             sys.executable, '-u', '-m', 'http.server', '-b', ADDRESS, '-d',
             self.root, str(HTTP_PORT)], 'http.log')
         self.leases = os.path.join(self.dir, 'leases')
