@@ -72,12 +72,17 @@ class Bench:
         self.workdir = workdir
         self.env = env
         self.conf = os.path.join(workdir, 'tenks.conf')
+        self.redfish_port = loopback.find_free_port()
         with open(self.conf, 'w') as stream:
             # The nodes are never booted: memory may be promised freely.
+            # A vbmcd of its own: another on the default control port
+            # would be handed this run's BMCs.
             stream.write('[DEFAULT]\nstate_dir = %s\n'
                          'memory_overcommit_ratio = 10\n[ironic]\n'
-                         'target_state = enroll\n' % os.path.join(
-                             workdir, 'state'))
+                         'target_state = enroll\n[ipmi]\n'
+                         'vbmcd_control_port = %d\n' % (
+                             os.path.join(workdir, 'state'),
+                             loopback.find_free_port()))
 
     def cluster(self, count, driver, emulator=None, node_type=None,
                 ironic_config=None, **overrides):
@@ -101,7 +106,7 @@ class Bench:
                                                 'state.json'),
                 'ipmi_port_range_start': 16230,
                 'ipmi_port_range_end': 16230 + 2 * count,
-                'redfish_port': 18443,
+                'redfish_port': self.redfish_port,
                 'libvirt_vm_engine': 'qemu',
                 'default_boot_mode': 'bios',
                 'bmc_emulators': {driver: emulator} if emulator else {},

@@ -103,16 +103,12 @@ def ironic_settings(api_port, media_port):
         'deploy': {'http_url': 'http://%s:%d' % (SERVER, HTTP_PORT),
                    # Virtual media images: the BMC fetches them, from
                    # the host, where 203.0.113.1 is not reachable.
-                   'external_http_url': media_url(media_port)},
+                   'external_http_url': loopback.endpoint(media_port)},
         # The URL agents on the nodes are told to call Ironic at.
         'service_catalog': {
             'endpoint_override': 'http://%s:%d' % (SERVER, api_port)},
         'pxe': {'kernel_append_params': 'console=ttyS0'},
     }
-
-
-def media_url(port):
-    return 'http://%s:%d' % (loopback.HOST, port)
 
 
 def parse_callbacks(log_text):
@@ -302,7 +298,7 @@ class ProvisioningNetwork:
                 'provisioning_namespace': self.namespace,
                 'provisioning_serving': self._serving(),
                 'callback_url': self.callback_url,
-                'media_url': media_url(self.media_port)}
+                'media_url': loopback.endpoint(self.media_port)}
 
 
 def recorded(workdir):
