@@ -22,8 +22,15 @@ phase reports its wall time, the host commands, libvirt calls and Ironic
 writes of the run (from its debug log), the actions it took, Tenks' peak
 RSS, and after a deploy the resident memory of BMC emulation per node.
 
+With --boot-nodes, Ironic also gets its provisioning network and, for
+each count N, deploys N IPMI nodes at once with iPXE and the ramdisk of
+the boot artefacts: reported are the seconds from each node's `deploy`
+until it is active and until its ramdisk called back, and the largest N
+whose nodes all called back.
+
     tools/benchmark.py [--nodes 10 30] [--redfish-nodes 10]
                        [--ipmi-emulators virtualbmc tenks-ipmi]
+                       [--boot-nodes 1 2 4]
 
 Run as root on a host prepared by tools/setup-host.sh, with Tenks and
 Ironic installed in the Python running it.
@@ -40,6 +47,7 @@ import time
 
 import yaml
 
+from tenks.artefacts import build
 from tenks.standalone import ironic as standalone_ironic
 from tenks.standalone import loopback
 
@@ -48,6 +56,9 @@ COST = re.compile(r'Run cost: (\d+) host commands, (\d+) libvirt calls, '
                   r'(\d+) Ironic writes; peak RSS (\d+) KiB')
 CHANGES = re.compile(r'(\d+) change\(s\) made')
 BRIDGE = 'tkbench0'
+# The host end of the provisioning network, for --boot-nodes.
+BOOT_DEVICE = 'tkbench0pn'
+BOOT_TIMEOUT = 600
 PREFIX = 'tkbench-'
 # What the command line of each BMC emulator's process holds.
 BMC_MARKERS = (b'vbmcd', b'sushy-emulator', b'tenks.bmc.sushy_media',
@@ -61,24 +72,31 @@ class Bench:
         self.workdir = workdir
         self.env = env
         self.conf = os.path.join(workdir, 'tenks.conf')
+        self.redfish_port = loopback.find_free_port()
         with open(self.conf, 'w') as stream:
             # The nodes are never booted: memory may be promised freely.
+            # A vbmcd of its own: another on the default control port
+            # would be handed this run's BMCs.
             stream.write('[DEFAULT]\nstate_dir = %s\n'
                          'memory_overcommit_ratio = 10\n[ironic]\n'
-                         'target_state = enroll\n' % os.path.join(
-                             workdir, 'state'))
+                         'target_state = enroll\n[ipmi]\n'
+                         'vbmcd_control_port = %d\n' % (
+                             os.path.join(workdir, 'state'),
+                             loopback.find_free_port()))
 
-    def cluster(self, count, driver, emulator=None):
+    def cluster(self, count, driver, emulator=None, node_type=None,
+                ironic_config=None, **overrides):
         path = os.path.join(self.workdir, 'cluster.yaml')
         with open(path, 'w') as stream:
-            yaml.safe_dump({
-                'node_types': {'bench': {
+            yaml.safe_dump(dict({
+                'node_types': {'bench': dict({
                     'memory_mb': 256, 'vcpus': 1,
                     'volumes': [{'capacity': '1GiB'}],
                     'physical_networks': ['physnet1'],
-                    'ironic_driver': driver}},
+                    'ironic_driver': driver}, **(node_type or {}))},
                 'specs': [{'type': 'bench', 'count': count,
-                           'ironic_config': {'resource_class': 'bench'}}],
+                           'ironic_config': dict({'resource_class': 'bench'},
+                                                 **(ironic_config or {}))}],
                 'physnet_mappings': {'physnet1': BRIDGE},
                 'node_name_prefix': PREFIX, 'bridge_prefix': 'tkbenchbr',
                 'libvirt_pool_name': 'tkbench',
@@ -88,11 +106,11 @@ class Bench:
                                                 'state.json'),
                 'ipmi_port_range_start': 16230,
                 'ipmi_port_range_end': 16230 + 2 * count,
-                'redfish_port': 18443,
+                'redfish_port': self.redfish_port,
                 'libvirt_vm_engine': 'qemu',
                 'default_boot_mode': 'bios',
                 'bmc_emulators': {driver: emulator} if emulator else {},
-            }, stream)
+            }, **overrides), stream)
         return path
 
     def phase(self, command, path):
@@ -155,6 +173,131 @@ class Bench:
         return result
 
 
+class BootBench:
+    """N nodes deployed at once through Ironic, booted for real.
+
+    iPXE and the ramdisk deploy interface, the boot artefacts' kernel
+    and initramfs; a node counts once its ramdisk has called back to the
+    provisioning network with the node's MAC.
+    """
+
+    def __init__(self, bench, ironic, artefacts):
+        self.bench = bench
+        self.ironic = ironic
+        self.artefacts = artefacts
+        import openstack    # Only this phase needs the SDK itself.
+        os.environ.update(OS_CLIENT_CONFIG_FILE=str(ironic.clouds_yaml))
+        self.conn = openstack.connect(cloud=ironic.cloud_name)
+
+    def cluster(self, count):
+        return self.bench.cluster(
+            count, 'ipmi', node_type={'memory_mb': 512,
+                                      'console_log_enabled': True},
+            ironic_config={'boot_interface': 'ipxe',
+                           'deploy_interface': 'ramdisk'},
+            physnet_mappings={'physnet1': self.ironic.provisioning.device},
+            ironic_target_state='available')
+
+    def run(self, count):
+        path = self.cluster(count)
+        result = {'tenks_deploy_s': self.bench.phase('deploy', path)['wall_s']}
+        with open(os.path.join(self.bench.workdir, 'state',
+                               'state.json')) as stream:
+            nodes = {name: node['nics'][0]['mac'] for name, node in
+                     json.load(stream)['nodes'].items()}
+        # no_timer_check: under QEMU without KVM on busy cores Linux may
+        # find its timer too slow at boot and panic ("IO-APIC + timer
+        # doesn't work"); seen here with 4 nodes at once.
+        append = 'console=ttyS0 no_timer_check tenks_callback=%s' % (
+            self.ironic.provisioning.callback_url)
+        for name in nodes:
+            self.conn.baremetal.update_node(name, instance_info={
+                'kernel': 'file://' + self.artefacts.kernel,
+                'ramdisk': 'file://' + self.artefacts.initramfs,
+                'kernel_append_params': append})
+        started = {}
+        for name in nodes:
+            started[name] = time.monotonic()
+            self.conn.baremetal.set_node_provision_state(name, 'deploy')
+        result.update(self.watch(nodes, started))
+        undeploy = time.monotonic()
+        for name in nodes:
+            self.conn.baremetal.set_node_provision_state(name, 'undeploy')
+        self.wait_state(nodes, 'available')
+        result['undeploy_s'] = round(time.monotonic() - undeploy, 1)
+        result['tenks_teardown_s'] = self.bench.phase('teardown',
+                                                      path)['wall_s']
+        return result
+
+    def watch(self, nodes, started):
+        """Seconds from deploy to active and to callback, per node."""
+        active, called, failed = {}, {}, {}
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        while len(called) + len(failed) < len(nodes) and \
+                time.monotonic() < deadline:
+            now = time.monotonic()
+            for node in self.conn.baremetal.nodes(fields=[
+                    'name', 'provision_state', 'last_error']):
+                if node.name not in nodes:
+                    continue
+                if node.provision_state == 'active':
+                    active.setdefault(node.name, now - started[node.name])
+                elif node.provision_state in ('deploy failed', 'error'):
+                    failed[node.name] = node.last_error
+            macs = {call.get('mac') for call in
+                    self.ironic.provisioning.callbacks()}
+            for name, mac in nodes.items():
+                if mac in macs:
+                    called.setdefault(name, now - started[name])
+            time.sleep(1)
+        for name in set(nodes) - set(called) - set(failed):
+            failed[name] = 'no callback within %d s%s' % (
+                BOOT_TIMEOUT, self.panic(name))
+
+        def seconds(found):
+            return sorted(round(value, 1) for value in found.values())
+        return {'nodes': len(nodes), 'called_back': len(called),
+                'deploy_to_active_s': seconds(active),
+                'deploy_to_callback_s': seconds(called),
+                'failed': failed}
+
+    def panic(self, name):
+        """': <the panic>' if the node's console shows Linux panicked."""
+        try:
+            with open(os.path.join(self.bench.workdir, 'log', 'console',
+                                   name + '.log'), errors='replace') as log:
+                found = re.search(r'Kernel panic - [^\r\n\]]*', log.read())
+        except FileNotFoundError:
+            return ''
+        return ': ' + found.group(0).strip() if found else ''
+
+    def wait_state(self, nodes, wanted):
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        while time.monotonic() < deadline:
+            states = {node.name: node.provision_state for node in
+                      self.conn.baremetal.nodes(fields=[
+                          'name', 'provision_state'])
+                      if node.name in nodes}
+            if set(states.values()) == {wanted}:
+                return
+            time.sleep(2)
+        raise SystemExit('nodes not %s after %d s: %s'
+                         % (wanted, BOOT_TIMEOUT, states))
+
+
+def boot_report(bench, ironic, counts):
+    """{N: figures} for each count, and the largest N that booted."""
+    artefacts = ironic.boot_artefacts
+    boot = BootBench(bench, ironic, artefacts)
+    report = {'artefacts_build_s': artefacts.seconds}
+    for count in counts:
+        report[str(count)] = boot.run(count)
+    report['max_nodes_booted'] = max(
+        [count for count in counts
+         if report[str(count)]['called_back'] == count], default=0)
+    return report
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--nodes', type=int, nargs='+', default=[10, 30])
@@ -163,11 +306,18 @@ def main():
                         default=['virtualbmc'],
                         help='BMC emulator plugins to measure IPMI nodes '
                              'with, one after the other.')
+    parser.add_argument('--boot-nodes', type=int, nargs='*', default=[],
+                        help='Node counts to deploy at once through Ironic '
+                             'with the ramdisk, booting each.')
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix='tenks-bench-')
     os.chmod(workdir, 0o755)    # QEMU must reach the pool inside
+    boot = {}
+    if args.boot_nodes:
+        boot = {'provisioning_device': BOOT_DEVICE,
+                'boot_artefacts': build.ensure(build.default_cache_dir())}
     ironic = standalone_ironic.StandaloneIronic(
-        os.path.join(workdir, 'ironic'), loopback.find_free_port())
+        os.path.join(workdir, 'ironic'), loopback.find_free_port(), **boot)
     subprocess.run(['ip', 'link', 'add', BRIDGE, 'type', 'bridge'],
                    check=True)
     report = {'machine': {'cpus': os.cpu_count()}, 'ipmi': {},
@@ -189,6 +339,8 @@ def main():
         if args.redfish_nodes:
             report['redfish'][str(args.redfish_nodes)] = bench.run(
                 args.redfish_nodes, 'redfish')
+        if args.boot_nodes:
+            report['boot'] = boot_report(bench, ironic, args.boot_nodes)
     finally:
         state = os.path.join(workdir, 'state', 'state.json')
         if os.path.exists(state):

@@ -53,7 +53,8 @@ if ! ip link show "$DEMO_BRIDGE" >/dev/null 2>&1; then
 fi
 if [ "$standalone" = 1 ]; then
     if ! ironic_tool status >/dev/null; then
-        ironic_tool start --provisioning-network "$PROVISIONING_DEVICE"
+        ironic_tool start --provisioning-network "$PROVISIONING_DEVICE" \
+            --boot-artefacts
     fi
     ip link set "$PROVISIONING_DEVICE" master "$DEMO_BRIDGE"
 fi

@@ -75,8 +75,9 @@ APT_PACKAGES=(
     cpio xorriso mtools grub-common dnsmasq-base
     # tools/build-agent-artefacts: the agent ramdisk, the whole-disk image
     zstd fdisk syslinux
-    # the standalone Ironic's provisioning network: iPXE for TFTP clients
-    ipxe
+    # the standalone Ironic's provisioning network: iPXE for TFTP clients;
+    # mkisofs (in genisoimage), which Ironic builds virtual media ISOs with
+    ipxe genisoimage
     # ethtool: offloads of veths into a userspace datapath
     ethtool
 )

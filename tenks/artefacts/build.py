@@ -17,8 +17,10 @@
                              append='console=ttyS0 tenks_callback=URL')
 
 gives the kernel, the initramfs and the ISO (whose kernel command line is
-append; kernel and initramfs take theirs from whoever boots them), with
-the time it took and whether the cache served them.
+append; kernel and initramfs take theirs from whoever boots them), and
+what Ironic needs to build ISOs of its own (an EFI system partition image
+and isolinux's files), with the time it took and whether the cache served
+them.
 """
 
 import collections
@@ -42,9 +44,19 @@ PACKAGES = ('linux-image-cloud-amd64', 'busybox-static',
 # modules.
 NIC_MODULES = ('virtio_pci', 'virtio_net')
 KERNEL, INITRAMFS, ISO = 'vmlinuz', 'initramfs.img', 'tenks-ramdisk.iso'
+# For Ironic's own ISOs ([DEFAULT] esp_image, isolinux_bin, ldlinux_c32).
+ESP, ISOLINUX, LDLINUX = 'esp.img', 'isolinux.bin', 'ldlinux.c32'
+FILES = {'kernel': KERNEL, 'initramfs': INITRAMFS, 'iso': ISO,
+         'esp': ESP, 'isolinux': ISOLINUX, 'ldlinux': LDLINUX}
 
 Artefacts = collections.namedtuple(
-    'Artefacts', 'key directory kernel initramfs iso sizes cached seconds')
+    'Artefacts', 'key directory kernel initramfs iso esp isolinux ldlinux '
+    'sizes cached seconds')
+
+
+def default_cache_dir():
+    """$TENKS_BOOT_ARTEFACTS_DIR, else DEFAULT_CACHE_DIR."""
+    return os.environ.get('TENKS_BOOT_ARTEFACTS_DIR', DEFAULT_CACHE_DIR)
 
 
 def inputs():
@@ -70,9 +82,10 @@ def ensure(cache_dir=DEFAULT_CACHE_DIR, append=DEFAULT_APPEND, host=None):
         manifest = _build(host, cache, key, packages, append)
     directory = cache.entry(key)
     return Artefacts(
-        key, directory, os.path.join(directory, KERNEL),
-        os.path.join(directory, INITRAMFS), os.path.join(directory, ISO),
-        manifest['sizes'], cached, round(time.monotonic() - started, 1))
+        key=key, directory=directory, sizes=manifest['sizes'],
+        cached=cached, seconds=round(time.monotonic() - started, 1),
+        **{field: os.path.join(directory, name)
+           for field, name in FILES.items()})
 
 
 def _build(host, cache, key, packages, append):
@@ -88,6 +101,9 @@ def _build(host, cache, key, packages, append):
                       os.path.join(scratch, 'initramfs'), initramfs)
         iso.build(host, root, kernel, initramfs, append, scratch,
                   os.path.join(out, ISO))
+        iso.ironic_files(host, root, scratch, {
+            field: os.path.join(out, FILES[field])
+            for field in ('esp', 'isolinux', 'ldlinux')})
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
@@ -97,7 +113,7 @@ def _build(host, cache, key, packages, append):
         'modules': list(NIC_MODULES),
         'append': append,
         'sizes': {name: os.path.getsize(os.path.join(out, name))
-                  for name in (KERNEL, INITRAMFS, ISO)},
+                  for name in FILES.values()},
     })
 
 

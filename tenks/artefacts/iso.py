@@ -16,6 +16,10 @@
 BIOS boots it through isolinux (El Torito, and as a disk through its
 hybrid MBR); UEFI through a FAT image holding a GRUB built with its
 configuration inside, so nothing on the ISO needs finding but the kernel.
+
+Also what Ironic needs to build ISOs of its own: an EFI system partition
+image whose GRUB reads the configuration Ironic writes on the ISO, and
+isolinux's files for BIOS.
 """
 
 import os
@@ -30,6 +34,12 @@ GRUB_MODULES = ('iso9660', 'part_msdos', 'part_gpt', 'fat', 'search',
                 'echo', 'test', 'boot', 'normal', 'configfile', 'efi_gop',
                 'all_video')
 ESP_KIB = 4096
+# Where Ironic writes its grub.cfg on the ISOs it builds ([DEFAULT]
+# grub_config_path, default EFI/BOOT/grub.cfg): the ESP's GRUB goes there.
+IRONIC_GRUB_CFG = '/EFI/BOOT/grub.cfg'
+# In the unpacked isolinux and syslinux-common.
+ISOLINUX_BIN = 'usr/lib/ISOLINUX/isolinux.bin'
+LDLINUX_C32 = 'usr/lib/syslinux/modules/bios/ldlinux.c32'
 
 
 def isolinux_cfg(append):
@@ -45,6 +55,15 @@ def grub_cfg(append):
             'search --no-floppy --file --set=root %s\n'
             'linux %s %s\ninitrd %s\nboot\n'
             % (KERNEL, KERNEL, append, INITRD))
+
+
+def ironic_grub_cfg():
+    """The ESP's embedded configuration: on to the one Ironic wrote."""
+    directory = os.path.dirname(IRONIC_GRUB_CFG)
+    return ('search --no-floppy --file --set=root %s\n'
+            'set prefix=($root)%s\n'
+            'configfile ($root)%s\n'
+            % (IRONIC_GRUB_CFG, directory, IRONIC_GRUB_CFG))
 
 
 def xorriso_argv(tree, output, volume_id, mbr):
@@ -64,25 +83,46 @@ def build(host, root, kernel, initrd, append, scratch, output):
     tree = os.path.join(scratch, 'iso')
     _copy(kernel, tree + KERNEL)
     _copy(initrd, tree + INITRD)
-    _copy(os.path.join(root, 'usr/lib/ISOLINUX/isolinux.bin'),
+    _copy(os.path.join(root, ISOLINUX_BIN),
           os.path.join(tree, 'isolinux', 'isolinux.bin'))
-    _copy(os.path.join(root, 'usr/lib/syslinux/modules/bios/ldlinux.c32'),
+    _copy(os.path.join(root, LDLINUX_C32),
           os.path.join(tree, 'isolinux', 'ldlinux.c32'))
     with open(os.path.join(tree, 'isolinux', 'isolinux.cfg'), 'w') as cfg:
         cfg.write(isolinux_cfg(append))
-    _esp(host, root, append, scratch, os.path.join(tree, ESP))
+    esp_image(host, root, grub_cfg(append), '/boot/grub',
+              os.path.join(scratch, 'esp-iso'), os.path.join(tree, ESP))
     host.run(xorriso_argv(tree, output, 'TENKS_RAMDISK', os.path.join(
         root, 'usr/lib/ISOLINUX/isohdpfx.bin')))
 
 
-def _esp(host, root, append, scratch, image):
+def ironic_files(host, root, scratch, files):
+    """Write what Ironic builds its ISOs with to files' paths.
+
+    files: {'esp': path, 'isolinux': path, 'ldlinux': path}.
+    """
+    esp_image(host, root, ironic_grub_cfg(),
+              os.path.dirname(IRONIC_GRUB_CFG),
+              os.path.join(scratch, 'esp-ironic'), files['esp'])
+    _copy(os.path.join(root, ISOLINUX_BIN), files['isolinux'])
+    _copy(os.path.join(root, LDLINUX_C32), files['ldlinux'])
+
+
+def esp_image(host, root, config_text, prefix, scratch, image):
+    """A FAT image whose EFI/BOOT/BOOTX64.EFI is a GRUB with config_text.
+
+    root holds the unpacked grub-efi-amd64-bin; prefix is where that GRUB
+    looks for its modules and configuration at boot. The GRUB is not
+    signed: a Secure Boot firmware would refuse it (OVMF here does not
+    enforce Secure Boot), and shim would need a signed GRUB besides.
+    """
+    os.makedirs(scratch, exist_ok=True)
     config = os.path.join(scratch, 'grub.cfg')
     with open(config, 'w') as stream:
-        stream.write(grub_cfg(append))
+        stream.write(config_text)
     efi = os.path.join(scratch, 'bootx64.efi')
     host.run(['grub-mkimage', '-d',
               os.path.join(root, 'usr/lib/grub/x86_64-efi'),
-              '-O', 'x86_64-efi', '-p', '/boot/grub', '-c', config,
+              '-O', 'x86_64-efi', '-p', prefix, '-c', config,
               '-o', efi] + list(GRUB_MODULES))
     with open(image, 'wb') as stream:
         stream.truncate(ESP_KIB * 1024)

@@ -14,6 +14,7 @@
 
     standalone_ironic.py start  --workdir DIR [--port 6385] [--keystone]
                                 [--provisioning-network DEVICE]
+                                [--boot-artefacts [CACHE_DIR]]
     standalone_ironic.py status --workdir DIR
     standalone_ironic.py stop   --workdir DIR [--purge]
 
@@ -26,6 +27,8 @@ import pathlib
 import sys
 import urllib.parse
 
+from tenks.artefacts import build
+from tenks import exception as tenks_exception
 from tenks.standalone import clouds
 from tenks.standalone import config
 from tenks.standalone import exception
@@ -73,6 +76,13 @@ def parse_args(argv):
                              'TFTP, iPXE, HTTP in a namespace of its own) '
                              'behind a new veth DEVICE, for a cluster\'s '
                              'physnet_mappings to name.')
+    parser.add_argument('--boot-artefacts', metavar='CACHE_DIR',
+                        nargs='?', const=build.default_cache_dir(),
+                        help='start: build (or reuse) the boot artefacts '
+                             'in CACHE_DIR (default $TENKS_BOOT_ARTEFACTS_'
+                             'DIR or %s) and have Ironic build virtual '
+                             'media ISOs with their EFI system partition '
+                             'and isolinux.' % build.DEFAULT_CACHE_DIR)
     parser.add_argument('--purge', action='store_true',
                         help='stop: also remove the work directory.')
     parser.add_argument('--timeout', type=int, default=60,
@@ -87,18 +97,22 @@ def _service(args):
         port = _port_from_config(args.workdir)
     elif port == 0:
         port = loopback.find_free_port()
-    device = args.provisioning_network
+    device, media_port, artefacts = args.provisioning_network, None, None
     if args.action != 'start':
         front = _keystone_from_config(args.workdir)
-        device = provisioning.recorded_device(
-            pathlib.Path(args.workdir).absolute() / 'provisioning')
+        device, media_port = provisioning.recorded(
+            pathlib.Path(args.workdir).absolute() / 'provisioning') or (
+                None, None)
     elif args.keystone:
         front = keystone.StandaloneKeystone(
             pathlib.Path(args.workdir) / 'keystone',
             loopback.find_free_port())
     else:
         front = None
-    return ironic.StandaloneIronic(args.workdir, port, front, device)
+    if args.action == 'start' and args.boot_artefacts:
+        artefacts = build.ensure(args.boot_artefacts)
+    return ironic.StandaloneIronic(args.workdir, port, front, device,
+                                   artefacts, media_port)
 
 
 def _act(args, service):
@@ -112,6 +126,9 @@ def _act(args, service):
             print('Provisioning network on %s (ramdisk callback URL %s)'
                   % (service.provisioning.device,
                      service.provisioning.callback_url))
+        if service.boot_artefacts:
+            print('Virtual media ISOs built with the boot artefacts in %s'
+                  % service.boot_artefacts.directory)
     elif args.action == 'stop':
         if not service.stop(purge=args.purge):
             print('Ironic was not running')
@@ -127,6 +144,7 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         return _act(args, _service(args))
-    except exception.StandaloneIronicError as e:
+    except (exception.StandaloneIronicError, tenks_exception.TenksError,
+            OSError) as e:
         print('ERROR: %s' % e, file=sys.stderr)
         return 1

@@ -20,6 +20,7 @@ import configparser
 import copy
 import os
 
+from tenks.artefacts import iso
 from tenks.standalone import loopback
 
 # Where tools/build-boot-artefacts caches by default (its parent).
@@ -103,6 +104,25 @@ def ironic(workdir, port, log_file, authtoken=None, extra=None):
     for section, options in (extra or {}).items():
         conf.setdefault(section, {}).update(options)
     return conf
+
+
+def iso_building(workdir, artefacts):
+    """What ironic.conf needs to build ISOs with the boot artefacts' files.
+
+    Ironic builds a virtual media ISO of a node's kernel and ramdisk with
+    mkisofs: for UEFI around an EFI system partition image whose GRUB
+    reads the grub.cfg Ironic writes at grub_config_path; for BIOS with
+    isolinux. The artefacts' own kernel and ramdisk may be file:// URLs
+    wherever their cache is.
+    """
+    return {
+        'DEFAULT': {'esp_image': artefacts.esp,
+                    'grub_config_path': iso.IRONIC_GRUB_CFG.lstrip('/'),
+                    'isolinux_bin': artefacts.isolinux,
+                    'ldlinux_c32': artefacts.ldlinux},
+        'conductor': {'file_url_allowed_paths': ','.join(
+            (str(workdir), ARTEFACTS_CACHE, artefacts.directory))},
+    }
 
 
 def keystone(workdir, log_file):

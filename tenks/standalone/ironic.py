@@ -38,7 +38,8 @@ class StandaloneIronic:
     """One throwaway all-in-one Ironic whose files all live in workdir."""
 
     def __init__(self, workdir, port=DEFAULT_PORT, keystone=None,
-                 provisioning_device=None, settings=None):
+                 provisioning_device=None, boot_artefacts=None,
+                 media_port=None, settings=None):
         self.workdir = pathlib.Path(workdir).absolute()
         self.port = int(port)
         # A StandaloneKeystone to authenticate with, or None for noauth.
@@ -49,7 +50,10 @@ class StandaloneIronic:
             self.provisioning = provisioning_mod.ProvisioningNetwork(
                 self.workdir / 'provisioning', provisioning_device,
                 self.workdir / 'httpboot', self.workdir / 'tftpboot',
-                self.port)
+                self.port, media_port)
+        # tenks.artefacts.build.Artefacts: Ironic builds ISOs with their
+        # ESP and isolinux.
+        self.boot_artefacts = boot_artefacts
         self._proc = None  # Set when this object started the process.
         # {section: {option: value}} laid over the rest of ironic.conf.
         self.settings = settings or {}
@@ -80,8 +84,13 @@ class StandaloneIronic:
 
     def ironic_config(self):
         """Return ironic.conf as {section: {option: value}}."""
-        extra = copy.deepcopy(provisioning_mod.ironic_settings(self.port)
-                              if self.provisioning else {})
+        extra = copy.deepcopy(provisioning_mod.ironic_settings(
+            self.port, self.provisioning.media_port)
+            if self.provisioning else {})
+        if self.boot_artefacts:
+            for section, options in config.iso_building(
+                    self.workdir, self.boot_artefacts).items():
+                extra.setdefault(section, {}).update(options)
         for section, options in self.settings.items():
             extra.setdefault(section, {}).update(options)
         return config.ironic(
@@ -139,6 +148,10 @@ class StandaloneIronic:
         if loopback.port_in_use(self.port):
             raise exception.StandaloneIronicError(
                 'Port %s:%d is already in use' % (loopback.HOST, self.port))
+        if self.boot_artefacts and not shutil.which('mkisofs'):
+            raise exception.StandaloneIronicError(
+                'mkisofs is missing, which Ironic builds virtual media ISOs '
+                'with: install genisoimage (tools/setup-host.sh)')
         if self.provisioning:
             self.provisioning.check()
         try:

@@ -15,10 +15,12 @@
 A network namespace of its own holding one end of a veth pair, with
 dnsmasq (DHCP, TFTP, iPXE chain-loading to Ironic's boot.ipxe), an HTTP
 server for Ironic's http_root (its image server) and a forwarder of
-Ironic's API. The veth's other end is a plain host device, named by the
-user, that a cluster's physnet_mappings names: Tenks plugs it into the
-physnet bridge like any interface, so the nodes see these servers and
-nothing else does.
+Ironic's API; and a second HTTP server of http_root on the host's
+loopback, where BMCs (sushy-tools) download virtual media from. The
+veth's other end is a plain host device, named by the user, that a
+cluster's physnet_mappings names: Tenks plugs it into the physnet bridge
+like any interface, so the nodes see these servers and nothing else
+does.
 
 Everything made bears the work directory: the namespace name is derived
 from it, the veth's host end and the namespace's loopback carry it as
@@ -36,6 +38,7 @@ import sys
 import urllib.parse
 
 from tenks.standalone import exception
+from tenks.standalone import loopback
 from tenks.standalone import process
 
 SERVER = '203.0.113.1'
@@ -100,16 +103,19 @@ def dnsmasq_config(tftp_root, lease_file, pid_file, hosts_dir=None):
     return '\n'.join(lines) + '\n'
 
 
-def ironic_settings(api_port):
+def ironic_settings(api_port, media_port):
     """What ironic.conf needs for nodes on this network."""
     return {
         # The URL agents on the nodes are told to call Ironic at.
         'service_catalog': {
             'endpoint_override': 'http://%s:%d' % (SERVER, api_port)},
-        'pxe': {'kernel_append_params': 'console=ttyS0'},
+        'pxe': {'kernel_append_params': 'console=ttyS0 no_timer_check'},
         # Cleaning (when a node asks for it) erases metadata only: a full
         # shred of each disk takes minutes under TCG.
         'deploy': {'http_url': 'http://%s:%d' % (SERVER, HTTP_PORT),
+                   # Virtual media images: the BMC fetches them, from
+                   # the host, where 203.0.113.1 is not reachable.
+                   'external_http_url': loopback.endpoint(media_port),
                    'erase_devices_priority': '0'},
     }
 
@@ -123,13 +129,16 @@ def parse_callbacks(log_text):
 class ProvisioningNetwork:
     """A namespace, a veth to it and its servers, for one Ironic."""
 
-    def __init__(self, workdir, device, http_root, tftp_root, api_port):
+    def __init__(self, workdir, device, http_root, tftp_root, api_port,
+                 media_port=None):
+        """media_port: of http_root on loopback; a free one by default."""
         check_device(device)
         self.workdir = pathlib.Path(workdir).absolute()
         self.device = device
         self.http_root = pathlib.Path(http_root)
         self.tftp_root = pathlib.Path(tftp_root)
         self.api_port = int(api_port)
+        self.media_port = int(media_port or loopback.find_free_port())
         self.namespace = namespace_name(self.workdir)
         self.mark = MARK + str(self.workdir)
 
@@ -156,6 +165,10 @@ class ProvisioningNetwork:
                 sys.executable, '-u', '-m', 'http.server', '--bind', SERVER,
                 '--directory', str(self.http_root), str(HTTP_PORT)],
              str(self.http_root)),
+            ('media', [
+                sys.executable, '-u', '-m', 'http.server', '--bind',
+                loopback.HOST, '--directory', str(self.http_root),
+                str(self.media_port)], str(self.http_root)),
             ('forward', [
                 sys.executable, '-m', 'tenks.standalone.forward',
                 self.namespace, SERVER, str(self.api_port), '127.0.0.1'],
@@ -180,7 +193,8 @@ class ProvisioningNetwork:
         self.check()
         # For a later stop or status, which is given only the workdir.
         self.state_file.write_text(json.dumps(
-            {'device': self.device, 'namespace': self.namespace}) + '\n')
+            {'device': self.device, 'namespace': self.namespace,
+             'media_port': self.media_port}) + '\n')
         try:
             self._wire()
             self._boot_files()
@@ -260,8 +274,9 @@ class ProvisioningNetwork:
         found = subprocess.run(
             ['ip', 'netns', 'exec', self.namespace, 'ss', '-Hltnu'],
             capture_output=True, text=True).stdout
-        return all(':%d ' % port in found
-                   for port in (67, 69, HTTP_PORT, self.api_port))
+        return loopback.port_in_use(self.media_port) and all(
+            ':%d ' % port in found
+            for port in (67, 69, HTTP_PORT, self.api_port))
 
     def _pid(self, name, marker):
         pid = process.recorded_pid(self._file(name + '.pid'))
@@ -321,17 +336,19 @@ class ProvisioningNetwork:
         return {'provisioning_device': self.device,
                 'provisioning_namespace': self.namespace,
                 'provisioning_serving': self._serving(),
-                'callback_url': self.callback_url}
+                'callback_url': self.callback_url,
+                'media_url': loopback.endpoint(self.media_port)}
 
 
-def recorded_device(workdir):
-    """The device of the network a previous start in workdir made, or None."""
+def recorded(workdir):
+    """(device, media port) a previous start in workdir made, or None."""
     try:
         state = json.loads(
             (pathlib.Path(workdir) / 'network.json').read_text())
     except FileNotFoundError:
         return None
-    return state['device']
+    # A network started before the media server had no port of its own.
+    return state['device'], state.get('media_port')
 
 
 def _link_exists(device):

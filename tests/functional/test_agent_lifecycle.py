@@ -131,7 +131,8 @@ class TestAgentLifecycle(test_ironic.IronicTestCase):
                   '--driver-info', 'deploy_kernel=file://%s' % self.kernel,
                   '--driver-info', 'deploy_ramdisk=file://%s' % self.ramdisk,
                   '--driver-info',
-                  'kernel_append_params=console=ttyS0 ipa-debug=1 ' + params])
+                  'kernel_append_params=console=ttyS0 no_timer_check '
+                  'ipa-debug=1 ' + params])
 
     def assert_inventory(self, node):
         inventory = json.loads(base.run(

@@ -35,7 +35,7 @@ class TestBenchmark(testtools.TestCase):
         self.useFixture(fixtures.Timeout(900, gentle=True))
         result = base.run([sys.executable, str(BENCHMARK), '--nodes', '3',
                            '--redfish-nodes', '2', '--ipmi-emulators',
-                           'virtualbmc', 'tenks-ipmi'])
+                           'virtualbmc', 'tenks-ipmi', '--boot-nodes', '1'])
         report = json.loads(result.stdout)
         for driver, count in (('ipmi', '3'), ('ipmi+tenks-ipmi', '3'),
                               ('redfish', '2')):
@@ -52,6 +52,14 @@ class TestBenchmark(testtools.TestCase):
                                       run['noop_deploy']['ironic_writes']))
             for phase in ('deploy', 'add_one', 'remove_one', 'teardown'):
                 self.assertGreater(run[phase]['actions'], 0, phase)
+        # One node deployed through Ironic booted and called back.
+        boot = report['boot']
+        self.assertEqual((1, 1, {}), (boot['1']['nodes'],
+                                      boot['1']['called_back'],
+                                      boot['1']['failed']))
+        for key in ('deploy_to_active_s', 'deploy_to_callback_s'):
+            self.assertEqual(1, len(boot['1'][key]), key)
+        self.assertEqual(1, boot['max_nodes_booted'])
         links = json.loads(base.run(['ip', '-j', 'link', 'show']).stdout)
         self.assertEqual([], [link['ifname'] for link in links
                               if link['ifname'].startswith('tkbench')])

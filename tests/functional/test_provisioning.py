@@ -30,7 +30,6 @@ import fixtures
 import testtools
 from testtools import content
 
-from tenks.artefacts import build
 from tenks.standalone import cli
 from tenks.standalone import exception
 from tenks.standalone import ironic
@@ -56,8 +55,7 @@ class TestIpxeRamdiskLinuxBridge(test_ironic.IronicTestCase):
     def setUpClass(cls):
         super().setUpClass()
         try:
-            artefacts = build.ensure(test_boot_artefacts.cache_dir(),
-                                     test_boot_artefacts.APPEND)
+            artefacts = test_boot_artefacts.artefacts()
             # In Ironic's work directory, a path it may read file:// from
             # wherever the cache is.
             images = os.path.join(cls.ironic_dir, 'images')
@@ -113,8 +111,8 @@ class TestIpxeRamdiskLinuxBridge(test_ironic.IronicTestCase):
                   '--instance-info', 'kernel=file://%s' % self.kernel,
                   '--instance-info', 'ramdisk=file://%s' % self.ramdisk,
                   '--instance-info',
-                  'kernel_append_params=console=ttyS0 tenks_callback=%s'
-                  % self.ironic.provisioning.callback_url])
+                  'kernel_append_params=console=ttyS0 no_timer_check '
+                  'tenks_callback=%s' % self.ironic.provisioning.callback_url])
         dnsmasq_seen = len(self.log_text('dnsmasq.log'))
         started = time.monotonic()
         base.run([OPENSTACK, 'baremetal', 'node', 'deploy', name])

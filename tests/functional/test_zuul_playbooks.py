@@ -22,6 +22,7 @@ import configparser
 import json
 import os
 import pathlib
+import re
 import secrets
 import shutil
 import subprocess
@@ -33,6 +34,7 @@ import yaml
 
 from tenks.standalone import ironic
 from tenks.standalone import loopback
+from tenks.standalone import provisioning
 from tests.functional import base
 from tests.functional import test_deploy
 
@@ -60,8 +62,11 @@ class TestDeployJob(test_deploy.DeployTestCase):
         self.source_bridge = self.source_prefix + 'lb'
         self.addCleanup(base.run, ['ip', 'link', 'del', self.source_bridge],
                         check=False)
+        # The run starts it; this object finds it, and stops it whatever
+        # happens, with its provisioning network.
         self.ironic = ironic.StandaloneIronic(
-            os.path.join(self.workdir, 'ironic'), loopback.find_free_port())
+            os.path.join(self.workdir, 'ironic'), loopback.find_free_port(),
+            provisioning_device=self.source_prefix + 'pz')
         self.addCleanup(self.ironic.stop)
         self.variables = self.job_variables()
 
@@ -103,6 +108,7 @@ class TestDeployJob(test_deploy.DeployTestCase):
             'tenks_conf': conf,
             'tenks_ironic_port': self.ironic.port,
             'tenks_source_bridges': [self.source_bridge],
+            'tenks_provisioning_device': self.ironic.provisioning.device,
             'tenks_cluster': cluster,
         }
 
@@ -144,9 +150,11 @@ class TestDeployJob(test_deploy.DeployTestCase):
         self.playbook('run.yaml')
         names = [self.node_prefix + '0', self.node_prefix + '1']
         self.assert_deployed(names)
-        # Something for the QEMU and console logs to hold.
+        # Something for the QEMU and console logs to hold; and a node
+        # that PXE boots on the provisioning network the run plugged in.
         self.power(self.state()['nodes'][names[0]], 'on')
         self.wait_domstate(names[0], 'running')
+        self.assert_provisioning_network(self.state()['nodes'][names[0]])
         password = self.state()['credentials']['ipmi_password']
         self.assertEqual(self.variables['tenks_conf']['ipmi']['password'],
                          password)
@@ -163,8 +171,27 @@ class TestDeployJob(test_deploy.DeployTestCase):
         self.assertIsNone(self.ironic.pid())
         self.assertFalse(os.path.exists(self.ironic.workdir))
         links = json.loads(base.run(['ip', '-j', 'link', 'show']).stdout)
-        self.assertNotIn(self.source_bridge,
-                         [link['ifname'] for link in links])
+        for device in (self.source_bridge, self.ironic.provisioning.device):
+            self.assertNotIn(device, [link['ifname'] for link in links])
+        self.assertNotIn(self.ironic.provisioning.namespace, base.run(
+            ['ip', 'netns', 'list']).stdout)
+
+    def assert_provisioning_network(self, node):
+        """Its device on the source bridge; the node's DHCP answered."""
+        network = self.ironic.provisioning
+        link = json.loads(base.run(['ip', '-j', 'link', 'show', 'dev',
+                                    network.device]).stdout)[0]
+        self.assertEqual(self.source_bridge, link.get('master'))
+        mac = node['nics'][0]['mac']
+        log = network.workdir / 'dnsmasq.log'
+        deadline = time.monotonic() + 180
+        while not re.search(r'DHCPACK\(%s\) \S+ %s' % (
+                provisioning.INNER_DEVICE, mac),
+                            log.read_text(errors='replace')):
+            if time.monotonic() > deadline:
+                self.fail('no lease for %s on the provisioning network:\n%s'
+                          % (mac, log.read_text(errors='replace')[-3000:]))
+            time.sleep(1)
 
     def assert_deployed(self, names):
         domains = base.run(['virsh', 'list', '--all', '--name']).stdout

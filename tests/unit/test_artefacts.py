@@ -342,6 +342,12 @@ class TestIsoConfig(testtools.TestCase):
         self.assertIn('linux /boot/vmlinuz console=ttyS0\n'
                       'initrd /boot/initrd.img\nboot\n', text)
 
+    def test_ironic_esp_reads_the_config_ironic_writes(self):
+        text = iso.ironic_grub_cfg()
+        self.assertIn('--set=root /EFI/BOOT/grub.cfg\n', text)
+        self.assertTrue(text.endswith(
+            'configfile ($root)/EFI/BOOT/grub.cfg\n'))
+
     def test_xorriso_boots_both_ways(self):
         argv = iso.xorriso_argv('/tree', '/out.iso', 'V', '/mbr.bin')
         self.assertEqual(argv[argv.index('-b') + 1], 'isolinux/isolinux.bin')

@@ -24,6 +24,7 @@ import socket
 import fixtures
 import testtools
 
+from tenks.artefacts import build
 from tenks.standalone import cli
 from tenks.standalone import exception
 from tenks.standalone import forward
@@ -109,17 +110,21 @@ class TestIronicOnTheNetwork(testtools.TestCase):
 
     def test_config(self):
         conf = ironic.StandaloneIronic(self.workdir, 16385,
-                                       provisioning_device='tkp0'
-                                       ).ironic_config()
+                                       provisioning_device='tkp0',
+                                       media_port=16386).ironic_config()
         self.assertEqual('http://203.0.113.1:8080',
                          conf['deploy']['http_url'])
+        # The BMC fetches virtual media from the host's loopback.
+        self.assertEqual('http://127.0.0.1:16386',
+                         conf['deploy']['external_http_url'])
         self.assertEqual(str(self.workdir / 'httpboot'),
                          conf['deploy']['http_root'])
         self.assertEqual('0', conf['deploy']['erase_devices_priority'])
         self.assertEqual('http://203.0.113.1:16385',
                          conf['service_catalog']['endpoint_override'])
         self.assertEqual({'tftp_root': str(self.workdir / 'tftpboot'),
-                          'kernel_append_params': 'console=ttyS0'},
+                          'kernel_append_params':
+                              'console=ttyS0 no_timer_check'},
                          conf['pxe'])
         # Ironic itself stays on loopback; the forwarder brings it in.
         self.assertEqual('127.0.0.1', conf['api']['host_ip'])
@@ -138,10 +143,39 @@ class TestIronicOnTheNetwork(testtools.TestCase):
     def test_stop_finds_the_recorded_device(self):
         (self.workdir / 'provisioning').mkdir()
         (self.workdir / 'provisioning' / 'network.json').write_text(
-            json.dumps({'device': 'tkp9', 'namespace': 'x'}))
+            json.dumps({'device': 'tkp9', 'namespace': 'x',
+                        'media_port': 16390}))
         found = cli._service(cli.parse_args(
             ['stop', '--workdir', str(self.workdir)]))
         self.assertEqual('tkp9', found.provisioning.device)
+        self.assertEqual(16390, found.provisioning.media_port)
+
+    def test_a_network_recorded_before_the_media_server(self):
+        (self.workdir / 'provisioning').mkdir()
+        (self.workdir / 'provisioning' / 'network.json').write_text(
+            json.dumps({'device': 'tkp9', 'namespace': 'x'}))
+        found = cli._service(cli.parse_args(
+            ['status', '--workdir', str(self.workdir)]))
+        self.assertEqual('tkp9', found.provisioning.device)
+
+    def test_iso_building_with_the_boot_artefacts(self):
+        artefacts = build.Artefacts(
+            key='k', directory='/c/k', kernel='/c/k/vmlinuz',
+            initramfs='/c/k/initramfs.img', iso='/c/k/tenks-ramdisk.iso',
+            esp='/c/k/esp.img', isolinux='/c/k/isolinux.bin',
+            ldlinux='/c/k/ldlinux.c32', sizes={}, cached=True, seconds=0)
+        conf = ironic.StandaloneIronic(
+            self.workdir, 16385, boot_artefacts=artefacts).ironic_config()
+        self.assertEqual(
+            ('/c/k/esp.img', 'EFI/BOOT/grub.cfg', '/c/k/isolinux.bin',
+             '/c/k/ldlinux.c32'),
+            tuple(conf['DEFAULT'][option] for option in (
+                'esp_image', 'grub_config_path', 'isolinux_bin',
+                'ldlinux_c32')))
+        self.assertIn('/c/k', conf['conductor'][
+            'file_url_allowed_paths'].split(','))
+        # Laid over the rest, not instead of it.
+        self.assertEqual('noauth', conf['DEFAULT']['auth_strategy'])
 
     def test_bad_device_is_one_line_error(self):
         self.assertEqual(1, cli.main([
