@@ -30,10 +30,8 @@ class TenksError(Exception):
     # Fields given as lists: the separator each is joined with.
     joined = {}
 
-    def __init__(self, message=None, **fields):
-        # message is the old form, a text the raise site formatted itself;
-        # tenks/verify.py and tenks/bmc/sushy_daemon.py still pass it.
-        super().__init__(message or self._format(fields))
+    def __init__(self, **fields):
+        super().__init__(self._format(fields))
         self.kwargs = fields
         vars(self).update(fields)
 

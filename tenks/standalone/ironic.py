@@ -141,17 +141,15 @@ class StandaloneIronic:
         """Configure, start and wait for the API; return the PID."""
         running = self.pid()
         if running:
-            raise exception.StandaloneIronicError(
-                'Ironic is already running from %s (PID %d)'
-                % (self.workdir, running))
+            raise exception.AlreadyRunning(service='Ironic',
+                                           workdir=self.workdir, pid=running)
         # Else we would "wait" successfully on somebody else's server.
         if loopback.port_in_use(self.port):
-            raise exception.StandaloneIronicError(
-                'Port %s:%d is already in use' % (loopback.HOST, self.port))
+            raise exception.PortInUse(host=loopback.HOST, port=self.port)
         if self.boot_artefacts and not shutil.which('mkisofs'):
-            raise exception.StandaloneIronicError(
-                'mkisofs is missing, which Ironic builds virtual media ISOs '
-                'with: install genisoimage (tools/setup-host.sh)')
+            raise exception.PackageMissing(
+                missing='mkisofs', package='genisoimage',
+                needed_for='Ironic builds virtual media ISOs with it')
         if self.provisioning:
             self.provisioning.check()
         try:
@@ -172,10 +170,10 @@ class StandaloneIronic:
             timeout, interval=0.5)
         if not self.api_answers():
             self.stop()
-            raise exception.StandaloneIronicError(
-                'Ironic did not answer on %s/v1 (waited up to %d s); from '
-                '%s:\n%s' % (self.endpoint, timeout, self.log_file,
-                             self._failure_excerpt(log_offset)))
+            raise exception.IronicNotAnswering(
+                where=self.endpoint + '/v1', timeout=timeout,
+                log=self.log_file,
+                excerpt=self._failure_excerpt(log_offset))
         return pid
 
     def _failure_excerpt(self, log_offset, lines=25):

@@ -124,12 +124,10 @@ class StandaloneKeystone:
         """Configure, bootstrap and serve Keystone; return the PID."""
         running = self.pid()
         if running:
-            raise exception.StandaloneIronicError(
-                'Keystone is already running from %s (PID %d)'
-                % (self.workdir, running))
+            raise exception.AlreadyRunning(service='Keystone',
+                                           workdir=self.workdir, pid=running)
         if loopback.port_in_use(self.port):
-            raise exception.StandaloneIronicError(
-                'Port %s:%d is already in use' % (loopback.HOST, self.port))
+            raise exception.PortInUse(host=loopback.HOST, port=self.port)
         self._prepare()
         self._proc = process.spawn(
             [sys.executable, '-m', SERVER_MODULE, loopback.HOST,
@@ -141,9 +139,8 @@ class StandaloneKeystone:
                            timeout, interval=0.5)
         if not self.api_answers():
             self.stop()
-            raise exception.StandaloneIronicError(
-                'Keystone did not answer on %s (waited up to %d s); see %s'
-                % (self.auth_url, timeout, self.log_file))
+            raise exception.KeystoneNotAnswering(
+                where=self.auth_url, timeout=timeout, log=self.log_file)
         return self._proc.pid
 
     def register_ironic(self, endpoint):

@@ -38,8 +38,7 @@ def find_executable(name):
         return str(candidate)
     found = shutil.which(name)
     if not found:
-        raise exception.StandaloneIronicError(
-            'Cannot find the %r executable' % name)
+        raise exception.ExecutableMissing(name=name)
     return found
 
 
@@ -48,8 +47,8 @@ def run(command, what, env=None):
     result = subprocess.run(command, capture_output=True, text=True,
                             stdin=subprocess.DEVNULL, env=env)
     if result.returncode:
-        raise exception.StandaloneIronicError('%s failed (%d):\n%s%s' % (
-            what, result.returncode, result.stdout, result.stderr))
+        raise exception.CommandFailed(what=what, code=result.returncode,
+                                      output=result.stdout + result.stderr)
 
 
 def _proc_stat(pid):
@@ -131,7 +130,7 @@ def terminate(pid, timeout):
             return
         if wait_until(gone, wait):
             return
-    raise exception.StandaloneIronicError('PID %d would not exit' % pid)
+    raise exception.WouldNotExit(pid=pid)
 
 
 def stop(proc, find_pid, pid_file, timeout):

@@ -64,9 +64,7 @@ _CALLBACK = re.compile(r'"GET /%s\?(\S*) HTTP' % CALLBACK_PATH)
 def check_device(name):
     """Raise unless name can be a new network device's name."""
     if not _DEVICE.match(name or ''):
-        raise exception.StandaloneIronicError(
-            'Provisioning network device %r: want 1-15 letters, digits, '
-            '".", "_" or "-"' % name)
+        raise exception.BadDeviceName(name=name)
 
 
 def namespace_name(workdir):
@@ -179,13 +177,10 @@ class ProvisioningNetwork:
         """Sweep what a crashed start left; raise if the names are taken."""
         self.stop()
         if _link_exists(self.device):
-            raise exception.StandaloneIronicError(
-                'Device %s already exists and is not the provisioning '
-                'network of %s' % (self.device, self.workdir))
+            raise exception.DeviceNotOurs(device=self.device,
+                                          workdir=self.workdir)
         if self.namespace in _namespaces():
-            raise exception.StandaloneIronicError(
-                'Network namespace %s exists and is not ours'
-                % self.namespace)
+            raise exception.NamespaceNotOurs(namespace=self.namespace)
 
     def start(self, timeout=30):
         """Make the namespace and veth, start the servers."""
@@ -203,9 +198,8 @@ class ProvisioningNetwork:
                                      self.workdir)
                 self._file(name + '.pid').write_text('%d\n' % proc.pid)
             if not process.wait_until(self._serving, timeout):
-                raise exception.StandaloneIronicError(
-                    'Provisioning network servers in %s did not start; '
-                    'see the logs in %s' % (self.namespace, self.workdir))
+                raise exception.ServersDidNotStart(namespace=self.namespace,
+                                                   workdir=self.workdir)
         except Exception:
             self.stop()
             raise
@@ -233,9 +227,9 @@ class ProvisioningNetwork:
         for name in BOOT_FILES:
             source = IPXE_DIR / name
             if not source.exists():
-                raise exception.StandaloneIronicError(
-                    '%s is missing: install the ipxe package '
-                    '(tools/setup-host.sh)' % source)
+                raise exception.PackageMissing(
+                    missing=source, package='ipxe',
+                    needed_for='iPXE for the nodes that boot over TFTP')
             shutil.copyfile(source, self.tftp_root / name)
         (self.http_root / CALLBACK_PATH).write_text('ok\n')
         self._file('dhcp-hosts').mkdir(exist_ok=True)
@@ -312,8 +306,7 @@ class ProvisioningNetwork:
             subprocess.run(['ip', 'link', 'del', self.device],
                            capture_output=True)
             if _link_exists(self.device):
-                raise exception.StandaloneIronicError(
-                    'Cannot remove device %s' % self.device)
+                raise exception.DeviceNotRemoved(device=self.device)
             found = True
         return found
 
