@@ -215,7 +215,7 @@ class TestVirtualMediaOpenvswitch(VirtualMediaTestCase):
     # The userspace datapath, the one CI (and this host) has.
     fabric = {'bridge_type': 'openvswitch', 'ovs_datapath_type': 'netdev'}
 
-    # The fabric does not depend on the firmware: one boot here, in the
-    # mode and with the ISO the Linux bridge class leaves out.
-    def test_bios_prebuilt_iso(self):
-        self.prebuilt_iso('bios')
+    # The fabric does not depend on the ISO: one UEFI boot here, as a
+    # Redfish node with virtual media is most often deployed.
+    def test_uefi_prebuilt_iso(self):
+        self.prebuilt_iso('uefi')
