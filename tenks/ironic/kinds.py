@@ -84,13 +84,18 @@ class Nodes(_Enrolment):
         return {'fields': fields.node_fields(
                     node, ctx.cluster.ironic, ctx.state.credentials,
                     ctx.cluster_id, images, redfish_ca),
-                'traits': fields.traits(node)}
+                'traits': fields.traits(node),
+                'recorded_uuid': node.outcome.ironic_uuid}
 
     @staticmethod
     def compare(want, have):
         changed = fields.node_changes(want['fields'], have)
         if want['traits'] != sorted(have.get('traits') or []):
             changed.append('traits')
+        # A run killed after Ironic made the node but before the state
+        # was saved: the next run records the UUID Ironic has.
+        if want['recorded_uuid'] != have.get('id'):
+            changed.append('recorded UUID')
         return ', '.join(changed)
 
     @staticmethod
@@ -117,7 +122,7 @@ class Nodes(_Enrolment):
             if action.verb == plan.DELETE:
                 self._delete(ironic, action.have)
                 return None
-            node = self._put(ironic, action, ctx.ironic_uuid(action.name))
+            node = self._put(ironic, action)
             ctx.outcomes.node(action.name, ironic_uuid=node.id)
         except exception.IronicError as err:
             return '%s: %s' % (action.name, err)
@@ -125,11 +130,12 @@ class Nodes(_Enrolment):
 
     @staticmethod
     @client.translated
-    def _put(ironic, action, recorded):
+    def _put(ironic, action):
         wanted = action.want['fields']
         if action.verb == plan.CREATE:
             # A node deleted by a teardown that was killed, or by hand,
             # comes back under the UUID it had, as its name and MACs do.
+            recorded = action.want['recorded_uuid']
             known = {'id': recorded} if recorded else {}
             node = ironic.write('create_node', **dict(wanted, **known))
         else:

@@ -147,15 +147,17 @@ class TestNodesApply(testtools.TestCase):
         ctx.outcomes.merge_into(state)
         return ironic.writes
 
-    def action(self, verb, fields_, have=None):
+    def action(self, verb, fields_, have=None, recorded=None):
         return plan.Action('ironic-node', verb, 'tk0', 'localhost',
-                           want={'fields': fields_, 'traits': []},
+                           want={'fields': fields_, 'traits': [],
+                                 'recorded_uuid': recorded},
                            have=have)
 
     def test_node_created_again_under_its_recorded_uuid(self):
         _, state = enrolled(1)
         state.nodes['tk0'].outcome.ironic_uuid = 'had-this-uuid'
-        writes = self.apply(state, self.action(plan.CREATE, {'name': 'tk0'}))
+        writes = self.apply(state, self.action(plan.CREATE, {'name': 'tk0'},
+                                               recorded='had-this-uuid'))
         self.assertEqual([('create_node', (), {'name': 'tk0',
                                                'id': 'had-this-uuid'})],
                          writes)
@@ -167,6 +169,30 @@ class TestNodesApply(testtools.TestCase):
         writes = self.apply(state, self.action(plan.CREATE, {'name': 'tk0'}))
         self.assertEqual([('create_node', (), {'name': 'tk0'})], writes)
         self.assertEqual('new-uuid', state.nodes['tk0'].outcome.ironic_uuid)
+
+    def test_uuid_ironic_has_but_the_state_lost_is_recorded(self):
+        # A run killed after Ironic made the node, before the state was
+        # saved: the node is as wanted, but its UUID is not recorded.
+        cluster, state = enrolled(1)
+        ctx = fakes.FakeContext(cluster, state, ironic=fakes.FakeIronic())
+        want = kinds.Nodes().want(ctx, cluster.hypervisors[0])['tk0']
+        have = dict(want['fields'], id='made-by-a-killed-run',
+                    traits=want['traits'])
+        self.assertEqual('recorded UUID', kinds.Nodes.compare(want, have))
+        ironic = _WritingIronic()
+        ironic.conn = mock.Mock()
+        ironic.conn.baremetal.get_node.return_value = types.SimpleNamespace(
+            id='made-by-a-killed-run', traits=want['traits'])
+        ctx = fakes.FakeContext(cluster, state, ironic=ironic)
+        kinds.Nodes().apply(ctx, cluster.hypervisors[0], [plan.Action(
+            'ironic-node', plan.UPDATE, 'tk0', 'localhost', want=want,
+            have=have)])
+        ctx.outcomes.merge_into(state)
+        self.assertEqual([], ironic.writes)
+        self.assertEqual('made-by-a-killed-run',
+                         state.nodes['tk0'].outcome.ironic_uuid)
+        want = kinds.Nodes().want(ctx, cluster.hypervisors[0])['tk0']
+        self.assertEqual('', kinds.Nodes.compare(want, have))
 
     def test_driver_change_replaces_whole_fields_resetting_interfaces(self):
         _, state = enrolled(1)
