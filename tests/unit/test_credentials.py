@@ -79,7 +79,7 @@ class TestWarnings(CredentialsTestCase):
 
     def test_weak_one_exposed_names_the_addresses(self):
         nodes = [_node('ipmi', '0.0.0.0'), _node('ipmi', '203.0.113.5'),
-                 _node('ipmi', '127.0.0.1'), _node('redfish', '192.0.2.9')]
+                 _node('ipmi', '127.0.0.1'), _node('redfish', '203.0.113.9')]
         lines = credentials.warnings(
             self.cluster(ipmi_password='password'), nodes)
         self.assertEqual(1, len(lines))
