@@ -43,10 +43,8 @@ def _without_none(data, *keys):
             if not (key in keys and value is None)}
 
 
-@dataclasses.dataclass
-class Volume:
-    name: str
-    capacity: int
+class _Flat:
+    """A record of plain fields only: its dict is its fields, as they are."""
 
     @classmethod
     def from_dict(cls, data):
@@ -57,7 +55,13 @@ class Volume:
 
 
 @dataclasses.dataclass
-class Nic:
+class Volume(_Flat):
+    name: str
+    capacity: int
+
+
+@dataclasses.dataclass
+class Nic(_Flat):
     """A node NIC: its MAC, and the veth pair wiring it to a bridge."""
 
     physnet: str
@@ -66,32 +70,18 @@ class Nic:
     veth_bridge: str
     veth_node: str
 
-    @classmethod
-    def from_dict(cls, data):
-        return cls(**data)
-
-    def to_dict(self):
-        return dataclasses.asdict(self)
-
     @property
     def links(self):
         return (self.veth_bridge, self.veth_node)
 
 
 @dataclasses.dataclass
-class Bmc:
+class Bmc(_Flat):
     """Where a node's virtual BMC listens, and what it speaks."""
 
     driver: str
     address: str
     port: int
-
-    @classmethod
-    def from_dict(cls, data):
-        return cls(**data)
-
-    def to_dict(self):
-        return dataclasses.asdict(self)
 
     @property
     def is_redfish(self):
@@ -190,7 +180,7 @@ class Node:
 
 
 @dataclasses.dataclass
-class Ssh:
+class Ssh(_Flat):
     address: str
     user: str
     port: int
@@ -198,10 +188,8 @@ class Ssh:
 
     @classmethod
     def from_dict(cls, data):
-        return None if data is None else cls(**data)
-
-    def to_dict(self):
-        return dataclasses.asdict(self)
+        # A local hypervisor is reached without SSH: null in the file.
+        return None if data is None else super().from_dict(data)
 
 
 @dataclasses.dataclass
