@@ -295,6 +295,15 @@ class TestDevStackHarness(testtools.TestCase):
             conf['ironic']['target_state'], conf['ipmi']['address'],
             conf['ipmi']['port_range_start'], conf['ipmi']['username'],
             conf['ipmi']['password'], conf['libvirt']['console_log_enabled']))
+        # The job's logs get the configuration with its passwords masked.
+        logged = found.path / 'opt' / 'stack' / 'logs' / 'tenks' / 'etc'
+        masked = configparser.ConfigParser(interpolation=None)
+        masked.read(logged / 'tenks.conf')
+        self.assertEqual(('***', '***', 'admin'), (
+            masked['ipmi']['password'], masked['redfish']['password'],
+            masked['ipmi']['username']))
+        self.assertEqual(cluster, yaml.safe_load(
+            (logged / 'cluster.yaml').read_text()))
         # Ironic's lib saw IRONIC_VM_COUNT=0: it builds no VM of its own.
         self.assertRegex(found.out('stack'), r'lib/ironic:\S*:\d+ *: *'
                          r'IRONIC_VM_COUNT=0\n')
