@@ -100,8 +100,8 @@ class Physnets(contracts.Kind):
                 seen[name] = plan.Observed(owned, {
                     'type': kind,
                     'uplink': self._uplinked(ctx, facts, name, item),
-                    'vlan': vlans.tag_of(facts, naming.uplink(name,
-                                                         naming.NODE_SIDE)),
+                    'vlan': vlans.tag_of(facts, naming.uplink(
+                        name, naming.NODE_SIDE)),
                     'offloading': [
                         end for end in _quiet_ends(ctx, facts, name, item)
                         if facts.tx_offload(end) is not False]})
@@ -193,8 +193,7 @@ class Physnets(contracts.Kind):
         if source_kind == ours.type == 'openvswitch':
             ours.add_patch(batch, name, up, phy)
             ours.add_patch(batch, source, phy, up)
-            vlans.set_on(_bridges(ctx, 'openvswitch'), batch, facts, phy,
-                         item.get('vlan'))
+            vlans.set_on(ours, batch, facts, phy, item.get('vlan'))
             return
         if up not in facts.links:
             _add_veth(batch, ctx.cluster_id, up, phy)
@@ -204,8 +203,8 @@ class Physnets(contracts.Kind):
         else:
             _bridges(ctx, source_kind).add_port(batch, source, phy)
             if source_kind == 'openvswitch':
-                vlans.set_on(_bridges(ctx, 'openvswitch'), batch, facts, phy,
-                         item.get('vlan'))
+                vlans.set_on(_bridges(ctx, source_kind), batch, facts,
+                             phy, item.get('vlan'))
         for end in _quiet_ends(ctx, facts, name, item):
             offload.turn_off(batch, end)
 
