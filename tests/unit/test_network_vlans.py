@@ -297,3 +297,24 @@ class TestVerifyWiring(testtools.TestCase):
 
     def test_no_vlans_recorded_checks_none(self):
         self.assertTrue(self.wiring(self.net(), {}).ok)
+
+
+class TestVethBecomesPatch(testtools.TestCase):
+
+    def test_linux_bridge_source_moved_to_ovs(self):
+        facts = facts_of([
+            link('tkbr0', 'openvswitch'),
+            link('lbr', 'bridge', alias=None),
+            link('tkbr0-up', 'veth', peer='tkbr0-ph'),
+            link('tkbr0-ph', 'veth', master='lbr', peer='tkbr0-up')],
+            [physnets.ovs_bridge('tkbr0', ['tkbr0-up']),
+             physnets.ovs_bridge('obr', [], mark=None)], offloads={})
+        ctx = PhysnetContext('openvswitch', {'device': 'obr', 'vlan': 5},
+                             facts)
+        actions = kinds.Physnets().plan(ctx, ctx.hypervisor)
+        self.assertEqual(['not plugged to obr'], [a.reason for a in actions])
+        kinds.Physnets().apply(ctx, ctx.hypervisor, actions)
+        commands = text(ctx.commands())
+        self.assertLess(commands.index('link del dev tkbr0-up'),
+                        commands.index('set Interface tkbr0-up type=patch'))
+        self.assertIn('set Port tkbr0-ph tag=5', commands)
