@@ -72,8 +72,7 @@ class Endpoints:
         """Namespace name at address, on an OVS bridge's access port.
 
         inside: the namespace hypervisor whose Open vSwitch has bridge;
-        else this host's. A Linux bridge (linuxbridge=True in kind) gets
-        a veth instead.
+        else this host's. On a Linux bridge of this host, a veth instead.
         """
         base.run(['ip', 'netns', 'add', name])
         self.test.addCleanup(base.run, ['ip', 'netns', 'del', name],
@@ -177,8 +176,7 @@ class SharedUplinkTestCase(base.TenksTestCase):
                                      check=False).stdout)
         return {row['Check']: row for row in rows}['wiring']
 
-    def deploy_isolated(self, bridge_type):
-        """Bad input refused, then two physnets on VLANs 101 and 102."""
+    def assert_bad_input_refused(self, bridge_type):
         lb = self.source_prefix + 'lb'
         self.linux_bridge(lb)
         self.refused(self.write(bridge_type, {
@@ -201,6 +199,8 @@ class SharedUplinkTestCase(base.TenksTestCase):
             "physnet_mappings.physnet2: VLAN 102 needs an Open vSwitch "
             "bridge as device, and %r on localhost is a Linux bridge" % lb)
 
+    def deploy_isolated(self, bridge_type):
+        """Two physnets on VLANs 101 and 102 of one uplink."""
         path = self.write(bridge_type, {'physnet1': mapped(self.uplink, 101),
                                         'physnet2': mapped(self.uplink, 102)})
         planned = [row for row in self.plan(path) if row[1] == 'physnet']
@@ -253,6 +253,8 @@ class SharedUplinkTestCase(base.TenksTestCase):
 class TestSharedUplink(SharedUplinkTestCase):
 
     def test_openvswitch(self):
+        # Bad input is refused the same way whatever the bridge type.
+        self.assert_bad_input_refused('openvswitch')
         path, bridges = self.deploy_isolated('openvswitch')
         self.assert_tenant_vlans_nested(bridges['physnet1'])
         self.assert_untagged_caught(path, bridges['physnet1'])
