@@ -24,11 +24,10 @@ HYPERVISOR_KEYS = frozenset([
 # What says how a hypervisor is reached: rendered before its facts are.
 REACH_KEYS = frozenset(['address', 'ssh_user', 'ssh_port', 'ssh_key'])
 CAPACITY_KEYS = frozenset(['memory_mb', 'vcpus', 'disk'])
-_HOST_ADDRESS = types.HostAddress()
-
-
+# A physnet_mappings value that is a mapping: its device and VLAN.
 MAPPING_KEYS = frozenset(['device', 'vlan'])
 VLAN_RANGE = (1, 4094)
+_HOST_ADDRESS = types.HostAddress()
 
 
 def hypervisors(top, site):
