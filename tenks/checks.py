@@ -20,7 +20,9 @@ import os
 import typing
 
 from tenks.ironic import fields
+from tenks import naming
 from tenks.network import dhcp
+from tenks.network import vlans as network_vlans
 
 # The order checks are reported in, for each node.
 ORDER = ('domain', 'wiring', 'bmc', 'power', 'ironic-node', 'ironic-ports',
@@ -94,13 +96,23 @@ def domain(node, facts, cluster_id):
                         len(node.volumes)))
 
 
-def wiring(node, net):
+def wiring(node, net, vlans=None):
     """Each NIC's veth pair exists and its bridge end is on its bridge.
 
-    net is the hypervisor's tenks.network.facts.NetworkFacts.
+    net is the hypervisor's tenks.network.facts.NetworkFacts; vlans the
+    VLAN of each physnet that has one, which its bridge's uplink tags.
     """
     problems = []
     for nic in node.nics:
+        wanted = (vlans or {}).get(nic.physnet)
+        if wanted is not None:
+            port = naming.uplink(nic.bridge, naming.NODE_SIDE)
+            seen = network_vlans.tag_of(net, port)
+            if seen != wanted:
+                problems.append('uplink %s of bridge %s (%s) is %s, not on '
+                                'VLAN %d' % (port, nic.bridge, nic.physnet,
+                                             network_vlans.words(seen),
+                                             wanted))
         end, bridge = nic.veth_bridge, nic.bridge
         link = net.links.get(end)
         if link is None:

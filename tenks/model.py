@@ -67,8 +67,10 @@ class Hypervisor:
     name: str
     address: str
     libvirt_uri: str
-    physnet_mappings: dict
+    physnet_mappings: dict      # physnet -> device
     bmc_address: str
+    # physnet -> VLAN its uplink to its device tags (none: untagged).
+    physnet_vlans: dict = dataclasses.field(default_factory=dict)
     capacity: Capacity = dataclasses.field(default_factory=Capacity)
     ssh_user: typing.Optional[str] = None
     ssh_port: typing.Optional[int] = None

@@ -213,6 +213,9 @@ class HypervisorRecord:
     ssh: typing.Optional[Ssh] = None
     physnet_indices: typing.Dict[str, int] = dataclasses.field(
         default_factory=dict)
+    # The VLAN of each physnet that has one, for `tenks verify`.
+    physnet_vlans: typing.Dict[str, int] = dataclasses.field(
+        default_factory=dict)
     outcome: HypervisorOutcome = dataclasses.field(
         default_factory=HypervisorOutcome)
     extra: dict = dataclasses.field(default_factory=dict)
@@ -231,6 +234,8 @@ class HypervisorRecord:
         data = {'libvirt_uri': self.libvirt_uri,
                 'ssh': self.ssh and self.ssh.to_dict(),
                 'physnet_indices': dict(self.physnet_indices)}
+        if self.physnet_vlans:
+            data['physnet_vlans'] = dict(self.physnet_vlans)
         data.update(_without_none(dataclasses.asdict(self.outcome),
                                   'pool', 'redfish_tls'))
         data.update(self.extra)

@@ -102,6 +102,7 @@ def _record_hypervisors(cluster, state):
         record.ssh = None if hypervisor.is_local else records.Ssh(
             address=hypervisor.address, user=hypervisor.ssh_user,
             port=hypervisor.ssh_port, key=hypervisor.ssh_key)
+        record.physnet_vlans = dict(hypervisor.physnet_vlans)
         indices = record.physnet_indices
         for physnet in list(indices):
             if physnet not in hypervisor.physnet_mappings:

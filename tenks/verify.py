@@ -163,7 +163,9 @@ def _passive(world, node):
                                       % node.hypervisor))
     else:
         try:
-            results.append(checks.wiring(node, world.net(node, host)))
+            record = world.data.hypervisors.get(node.hypervisor)
+            results.append(checks.wiring(node, world.net(node, host),
+                                         record and record.physnet_vlans))
         except exception.HostError as err:
             results.append(checks.failed(node, 'wiring', 'cannot read '
                                          'hypervisor %s: %s' % (

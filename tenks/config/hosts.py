@@ -24,17 +24,21 @@ HYPERVISOR_KEYS = frozenset([
 # What says how a hypervisor is reached: rendered before its facts are.
 REACH_KEYS = frozenset(['address', 'ssh_user', 'ssh_port', 'ssh_key'])
 CAPACITY_KEYS = frozenset(['memory_mb', 'vcpus', 'disk'])
+# A physnet_mappings value that is a mapping: its device and VLAN.
+MAPPING_KEYS = frozenset(['device', 'vlan'])
+VLAN_RANGE = (1, 4094)
 _HOST_ADDRESS = types.HostAddress()
 
 
 def hypervisors(top, site):
-    mappings = top.string_map('physnet_mappings')
+    mappings, vlans = physnet_mappings(top)
     uri = local_uri(top, site)
     bmc_address = site.value('ipmi_address', top)
     if not top.data.get('hypervisors'):
         return (model.Hypervisor(
             name=model.LOCALHOST, address=model.LOCALHOST, libvirt_uri=uri,
-            physnet_mappings=mappings, bmc_address=bmc_address),)
+            physnet_mappings=mappings, physnet_vlans=vlans,
+            bmc_address=bmc_address),)
     hypervisors = top.child('hypervisors')
     result = []
     for name in hypervisors.data:
@@ -45,18 +49,50 @@ def hypervisors(top, site):
         # A remote hypervisor's BMCs listen there, not on loopback here.
         default_bmc = bmc_address if local else address
         ssh = _ssh(entry, site)
+        own = physnet_mappings(entry)
         result.append(model.Hypervisor(
             name=str(name),
             address=address,
             libvirt_uri=entry.get('libvirt_uri', str,
                                   uri if local else _remote_uri(address,
                                                                 *ssh)),
-            physnet_mappings=(entry.string_map('physnet_mappings')
-                              or mappings),
+            physnet_mappings=own[0] or mappings,
+            physnet_vlans=own[1] if own[0] else vlans,
             bmc_address=_address(entry, 'bmc_address', default_bmc),
             capacity=_capacity(entry),
             ssh_user=ssh[0], ssh_port=ssh[1], ssh_key=ssh[2]))
     return tuple(result)
+
+
+def physnet_mappings(entry):
+    """Devices of the physnets, and the VLAN of those that have one.
+
+    A physnet maps to a device name, as in the Ansible Tenks, or to
+    {device, vlan}: several physnets then share the device, each on its
+    own VLAN. A dotted name (eth1.101) stays a plain device, as it always
+    was: it may be a VLAN interface the user made.
+    """
+    mappings = entry.child('physnet_mappings', {})
+    devices, vlans, taken = {}, {}, {}
+    for physnet, value in mappings.data.items():
+        if isinstance(value, dict):
+            item = mappings.child(physnet)
+            item.check_keys(MAPPING_KEYS)
+            device = item.get('device', str, required=True)
+            vlan = item.integer('vlan', minimum=VLAN_RANGE[0],
+                                maximum=VLAN_RANGE[1])
+        else:
+            device, vlan = value, None
+        if not isinstance(device, str) or not device:
+            mappings.fail('%r is not a device name' % (device,), physnet)
+        if vlan is not None:
+            other = taken.setdefault((device, vlan), physnet)
+            if other != physnet:
+                mappings.fail('VLAN %d on %s is already %s\'s' % (
+                    vlan, device, other), physnet)
+            vlans[physnet] = vlan
+        devices[physnet] = device
+    return devices, vlans
 
 
 def check_physnets(source, specs, node_types, hypervisors):

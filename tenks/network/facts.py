@@ -49,6 +49,9 @@ class OVSPort:
     mark: str = None
     type: str = ''
     peer: str = None
+    tag: int = None
+    vlan_mode: str = None
+    qinq_ethtype: str = None
 
 
 class NetworkFacts:
@@ -118,7 +121,8 @@ def read(host, cluster_id):
 OVS_QUERY = [
     'ovs-vsctl', '--timeout=30', '-f', 'json',
     '--', '--columns=name,ports,external_ids,datapath_type', 'list', 'Bridge',
-    '--', '--columns=_uuid,name,external_ids,interfaces', 'list', 'Port',
+    '--', '--columns=_uuid,name,external_ids,interfaces,tag,vlan_mode,'
+    'other_config', 'list', 'Port',
     '--', '--columns=_uuid,type,options', 'list', 'Interface',
 ]
 
@@ -140,11 +144,16 @@ def parse_ovs(output):
     ifaces = {_uuid(row[0]): (row[1], _map(row[2]))
               for row in ifaces_table['data']}
     ports = {}
-    for uuid_cell, name, external_ids, iface_cells in ports_table['data']:
+    for row in ports_table['data']:
+        uuid_cell, name, external_ids, iface_cells = row[:4]
+        tag, vlan_mode, other_config = (row + [None] * 3)[4:7]
         iface_type, options = ifaces.get(_uuids(iface_cells)[0], ('', {}))
         ports[_uuid(uuid_cell)] = OVSPort(
             name=name, mark=_map(external_ids).get(OVS_MARK),
-            type=iface_type, peer=options.get('peer'))
+            type=iface_type, peer=options.get('peer'),
+            tag=_optional(tag), vlan_mode=_optional(vlan_mode),
+            qinq_ethtype=_map(other_config).get('qinq-ethtype')
+            if other_config else None)
     bridges = {}
     for name, port_cells, external_ids, datapath in bridges_table['data']:
         members = [ports[uuid] for uuid in _uuids(port_cells)
@@ -165,6 +174,13 @@ def _uuids(cell):
     if cell[0] == 'uuid':
         return [cell[1]]
     return [member[1] for member in cell[1]]
+
+
+def _optional(cell):
+    """An optional column: its value, or None for the empty set."""
+    if isinstance(cell, list) and cell and cell[0] == 'set':
+        return cell[1][0] if cell[1] else None
+    return cell
 
 
 def _map(cell):

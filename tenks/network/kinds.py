@@ -12,6 +12,8 @@
 
 """Physnet bridges and node veth pairs as reconciled resource kinds."""
 
+import dataclasses
+
 from tenks import contracts
 from tenks import exception
 from tenks import naming
@@ -20,6 +22,7 @@ from tenks.network import facts as net_facts
 from tenks.network import linuxbridge
 from tenks.network import offload
 from tenks.network import ovs
+from tenks.network import vlans
 from tenks import plan
 
 
@@ -68,18 +71,14 @@ class Physnets(contracts.Kind):
             naming.bridge(ctx.cluster.network.bridge_prefix, index): {
                 'physnet': physnet,
                 'source': hypervisor.physnet_mappings[physnet],
+                'vlan': hypervisor.physnet_vlans.get(physnet),
                 'type': ctx.cluster.network.bridge_type}
             for physnet, index in indices.items()}
 
     def observe(self, ctx, hypervisor, want):
         facts = _facts(ctx, hypervisor)
         for item in want.values():
-            if facts.device_kind(item['source']) is None:
-                raise exception.ConfigError(
-                    source=ctx.cluster.source,
-                    path='physnet_mappings.%s' % item['physnet'],
-                    problem='device %r does not exist on %s' % (
-                        item['source'], hypervisor.name))
+            _check_source(ctx, facts, hypervisor, item)
         for name in want:
             hop = naming.hop(name)
             if hop in facts.links and not facts.owns_link(hop):
@@ -101,6 +100,8 @@ class Physnets(contracts.Kind):
                 seen[name] = plan.Observed(owned, {
                     'type': kind,
                     'uplink': self._uplinked(ctx, facts, name, item),
+                    'vlan': vlans.tag_of(facts, naming.uplink(
+                        name, naming.NODE_SIDE)),
                     'offloading': [
                         end for end in _quiet_ends(ctx, facts, name, item)
                         if facts.tx_offload(end) is not False]})
@@ -121,12 +122,24 @@ class Physnets(contracts.Kind):
                 return False
         return facts.bridge_of(up) == name and facts.bridge_of(phy) == source
 
+    def review(self, ctx, hypervisor, actions):
+        # What a new bridge will join, so that `tenks plan` shows it.
+        return [dataclasses.replace(action, reason='%s to %s%s' % (
+            action.want['physnet'], action.want['source'],
+            ' on VLAN %d' % action.want['vlan'] if action.want['vlan']
+            else '')) if action.verb == plan.CREATE else action
+            for action in actions]
+
     @staticmethod
     def compare(want, have):
         if want['type'] != have['type']:
             return 'is %s, wanted %s' % (have['type'], want['type'])
         if not have['uplink']:
             return 'not plugged to %s' % want['source']
+        if want.get('vlan') != have.get('vlan'):
+            return 'uplink to %s %s, wanted %s' % (
+                want['source'], vlans.words(have.get('vlan')),
+                vlans.words(want.get('vlan')))
         if have['offloading']:
             return '%s offload(s) TX checksums into a userspace datapath' % (
                 ', '.join(have['offloading']))
@@ -170,6 +183,7 @@ class Physnets(contracts.Kind):
         source = item['source']
         source_kind = facts.device_kind(source)
         ours = _bridges(ctx)
+        _unplug_stale(ctx, batch, facts, name, source)
         if source_kind == 'interface' and not ours.userspace:
             batch.ip('link', 'set', 'dev', source, 'up')
             ours.add_port(batch, name, source)
@@ -179,6 +193,7 @@ class Physnets(contracts.Kind):
         if source_kind == ours.type == 'openvswitch':
             ours.add_patch(batch, name, up, phy)
             ours.add_patch(batch, source, phy, up)
+            vlans.set_on(ours, batch, facts, phy, item.get('vlan'))
             return
         if up not in facts.links:
             _add_veth(batch, ctx.cluster_id, up, phy)
@@ -187,6 +202,9 @@ class Physnets(contracts.Kind):
             self._plug_hop(ctx, batch, facts, name, source, phy)
         else:
             _bridges(ctx, source_kind).add_port(batch, source, phy)
+            if source_kind == 'openvswitch':
+                vlans.set_on(_bridges(ctx, source_kind), batch, facts,
+                             phy, item.get('vlan'))
         for end in _quiet_ends(ctx, facts, name, item):
             offload.turn_off(batch, end)
 
@@ -208,6 +226,43 @@ class Physnets(contracts.Kind):
         batch.ip('link', 'set', 'dev', source, 'up')
         kernel.add_port(batch, hop, source)
         kernel.add_port(batch, hop, phy)
+
+
+def _check_source(ctx, facts, hypervisor, item):
+    """The physnet's device exists, and can carry its VLAN if it has one."""
+    kind = facts.device_kind(item['source'])
+    problem = None
+    if kind is None:
+        problem = 'device %r does not exist on %s' % (item['source'],
+                                                      hypervisor.name)
+    elif item.get('vlan') and kind != 'openvswitch':
+        problem = vlans.needs_ovs(item, hypervisor, kind)
+    if problem:
+        raise exception.ConfigError(
+            source=ctx.cluster.source,
+            path='physnet_mappings.%s' % item['physnet'], problem=problem)
+
+
+def _unplug_stale(ctx, batch, facts, name, source):
+    """What joined bridge name to another source, or another way.
+
+    The source-side end leaves a bridge that is no longer the source; a
+    patch pair goes when a veth is wanted, and the reverse.
+    """
+    up = naming.uplink(name, naming.BRIDGE_SIDE)
+    phy = naming.uplink(name, naming.NODE_SIDE)
+    patched = facts.device_kind(source) == _bridges(ctx).type == \
+        'openvswitch'
+    on = facts.port_bridge.get(phy)
+    if on and on != source and facts.ovs[on].ports[phy].mark == \
+            ctx.cluster_id:
+        batch.ovs('--if-exists', 'del-port', on, phy)
+    ours = facts.ovs.get(name)
+    if not patched and ours and up in ours.ports and \
+            ours.ports[up].type == 'patch':
+        batch.ovs('--if-exists', 'del-port', name, up)
+    if patched and facts.owns_link(up) and facts.links[up].kind == 'veth':
+        batch.ip('link', 'del', 'dev', up)
 
 
 def _quiet_ends(ctx, facts, name, item):

@@ -53,6 +53,22 @@ class OVSBridges:
         batch.ovs('set', 'Interface', port, 'type=patch',
                   'options:peer=%s' % peer)
 
+    def tag(self, batch, port, vid):
+        """Make port an access port of VLAN vid that keeps inner tags.
+
+        dot1q-tunnel pushes vid outside any tag a frame already has (a
+        tenant VLAN networking-generic-switch gave a node port) instead
+        of dropping it, as a plain access port would; the outer tag is
+        802.1Q, what a trunk carrying VLAN vid expects of an untagged
+        node's frames.
+        """
+        batch.ovs('set', 'Port', port, 'tag=%d' % vid,
+                  'vlan_mode=dot1q-tunnel', 'other_config:qinq-ethtype=802.1q')
+
+    def untag(self, batch, port):
+        batch.ovs('clear', 'Port', port, 'tag', 'vlan_mode')
+        batch.ovs('remove', 'Port', port, 'other_config', 'qinq-ethtype')
+
     def owns(self, facts, name):
         bridge = facts.ovs.get(name)
         return bool(bridge and bridge.mark == self.mark)

@@ -157,7 +157,8 @@ class TestParseOVS(testtools.TestCase):
     def test_query_columns_match_parser(self):
         self.assertEqual(
             ['--columns=name,ports,external_ids,datapath_type',
-             '--columns=_uuid,name,external_ids,interfaces',
+             '--columns=_uuid,name,external_ids,interfaces,tag,vlan_mode,'
+             'other_config',
              '--columns=_uuid,type,options'],
             [word for word in facts.OVS_QUERY
              if word.startswith('--columns')])
