@@ -342,6 +342,20 @@ class TestContainerDaemons(ContainerDaemonsTestCase):
         self.assert_clean_teardown(path)
         self.assert_no_call_tripped()
 
+    def test_setup_host_waits_for_these_daemons(self):
+        # What the unit test cannot show: the waits reach the real
+        # daemons, through the socket and the wrapper. That it starts
+        # nothing, tests/unit/test_setup_host.py checks.
+        result = base.run(
+            [os.path.join(os.path.dirname(__file__), '..', '..', 'tools',
+                          'setup-host.sh'), '--external-daemons'],
+            env=dict(self.env, TENKS_SETUP_NO_INSTALL='1',
+                     TENKS_SETUP_LIBVIRT_URI=self.daemons.libvirt_uri))
+        self.assertIn('starting none', result.stdout)
+        self.assertIn('ready: libvirt answers', result.stdout)
+        self.assertIn('ready: Open vSwitch answers', result.stdout)
+        self.assertNotIn(': starting', result.stdout)
+
     def test_libvirtd_restarted_during_a_deploy(self):
         path = self.cluster_of(2)
         conn = libvirt.open(self.daemons.libvirt_uri)
@@ -379,6 +393,12 @@ class TestContainerDaemons(ContainerDaemonsTestCase):
             lambda: self.daemons.kill(*nsdaemons.OVS))
         self.assert_ended_on_one_line(code, err, 'Open vSwitch')
         before = self.state()
+        # A teardown meanwhile does not take the silent switch for one
+        # without the cluster's bridges, and forget them: it stops, as is.
+        result = self.tenks('teardown', path, check=False)
+        self.assert_ended_on_one_line(result.returncode, result.stderr,
+                                      'Open vSwitch')
+        self.assertEqual(before, self.state())
         self.daemons.start_daemons(nsdaemons.OVS)
         self.assert_converges(path, before)
         self.assert_clean_teardown(path)
