@@ -194,6 +194,14 @@ class HostUnreachable(HostError):
                '({user}@{address}:{port}): {reason}')
 
 
+class OpenvswitchUnreachable(HostError):
+    message = ('{host}: Open vSwitch did not answer `{command}` ({reason}). '
+               'Check that its ovsdb-server and ovs-vswitchd run '
+               '(tools/setup-host.sh starts them; one in a container, that '
+               'the container runs and the ovs-vsctl first on the PATH '
+               'reaches it), then run the same command again to finish.')
+
+
 class OwnershipError(TenksError):
     """A resource Tenks would manage exists but was not made by Tenks."""
 
@@ -220,6 +228,15 @@ class LibvirtFailed(ProviderError):
     def _values(self, **fields):
         doing = fields['doing']
         return dict(fields, doing=' (%s)' % doing if doing else '')
+
+
+class LibvirtConnectionLost(LibvirtFailed):
+    """A call on a connection whose libvirtd went away during the run."""
+
+    message = ('Lost the connection to libvirt{doing}: {reason}. libvirtd '
+               'stopped or restarted during the run: check that it runs '
+               '(tools/setup-host.sh starts one; one in a container, that '
+               'container), then run the same command again to finish.')
 
 
 class PowerNotRestored(ProviderError):

@@ -12,33 +12,18 @@
 
 """Throw-away hypervisor hosts on this machine, for tests and benchmarks.
 
-Each host is a network namespace plus a private mount namespace (its own
-/run, /etc/libvirt, /var/lib/libvirt, /var/log/libvirt, /etc/openvswitch)
-running its own sshd, virtlogd, libvirtd and Open vSwitch, joined to this
-machine by a management veth on 203.0.113.0/24. A host is reached over
-SSH with a key and known_hosts file of the harness, as a real hypervisor
-would be. Everything a host started is ended by PID when it stops.
+Each host is a network namespace whose daemons (tests/nsdaemons.py: its
+own virtlogd, libvirtd and Open vSwitch in a private mount namespace) run
+beside an sshd of its own, joined to this machine by a management veth
+on 203.0.113.0/24. A host is reached over SSH with a key and known_hosts
+file of the harness, as a real hypervisor would be. Everything a host
+started is ended by PID when it stops.
 """
 
 import os
 import shutil
-import signal
-import subprocess
-import time
 
-# Mounts of a host, made in its mount namespace by a process that then
-# holds the namespace. The host's directory arrives as an argument.
-_MOUNT_AND_HOLD = '''
-set -e
-mount -t tmpfs tenks-host-run /run
-mkdir -p /run/sshd /run/libvirt /run/openvswitch /run/lock
-for dir in etc/libvirt var/lib/libvirt var/log/libvirt etc/openvswitch \
-        var/lib/openvswitch var/log/openvswitch; do
-    mount --bind "$0/$dir" "/$dir"
-done
-: > "$0/ready"
-exec sleep infinity
-'''
+from tests import nsdaemons
 
 _SSHD_CONFIG = '''\
 ListenAddress {address}
@@ -57,12 +42,7 @@ MaxStartups 50
 SUBNET = '203.0.113.%d'
 
 
-def run(argv, check=True, **kwargs):
-    result = subprocess.run(argv, capture_output=True, text=True, **kwargs)
-    if check and result.returncode:
-        raise RuntimeError('%s failed (%d): %s' % (
-            ' '.join(argv), result.returncode, result.stderr.strip()))
-    return result
+run = nsdaemons.run
 
 
 class Keys:
@@ -93,8 +73,7 @@ class NamespaceHost:
         self.gateway = SUBNET % (4 * index + 1)
         self.link = name + 'c'
         self.keys = keys
-        self.holder = None
-        self.pids = []
+        self.daemons = nsdaemons.Daemons(self.root, name, name)
 
     @property
     def libvirt_uri(self):
@@ -114,27 +93,15 @@ class NamespaceHost:
                      ['ip', 'link', 'set', 'mgmt0', 'up'],
                      ['ip', 'link', 'set', 'lo', 'up']):
             run(['ip', '-n', self.name] + argv[1:])
-        self.holder = subprocess.Popen(
-            ['ip', 'netns', 'exec', self.name, 'unshare', '--mount',
-             '--propagation', 'private', 'sh', '-c', _MOUNT_AND_HOLD,
-             self.root], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            start_new_session=True)
-        self._wait(lambda: os.path.exists(os.path.join(self.root, 'ready')),
-                   'its mounts')
-        self._start_daemons()
+        self.daemons.start()
+        self.daemons.spawn('sshd', ['/usr/sbin/sshd', '-f',
+                                    os.path.join(self.root, 'ssh',
+                                                 'sshd_config')],
+                           '/run/sshd.pid')
 
     def _make_files(self):
-        for directory in ('etc/libvirt/qemu', 'etc/libvirt/storage',
-                          'var/lib/libvirt', 'var/log/libvirt',
-                          'etc/openvswitch', 'var/lib/openvswitch',
-                          'var/log/openvswitch', 'ssh'):
-            os.makedirs(os.path.join(self.root, directory), exist_ok=True)
-        os.chmod(self.root, 0o755)
-        for name in os.listdir('/etc/libvirt'):
-            if name.endswith('.conf'):
-                shutil.copy(os.path.join('/etc/libvirt', name),
-                            os.path.join(self.root, 'etc/libvirt', name))
         ssh = os.path.join(self.root, 'ssh')
+        os.makedirs(ssh, exist_ok=True)
         run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f',
              os.path.join(ssh, 'host_key')])
         with open(os.path.join(ssh, 'host_key.pub')) as stream:
@@ -144,58 +111,10 @@ class NamespaceHost:
         with open(os.path.join(ssh, 'sshd_config'), 'w') as stream:
             stream.write(_SSHD_CONFIG.format(address=self.address,
                                              root=self.root))
-        run(['ovsdb-tool', 'create',
-             os.path.join(self.root, 'etc/openvswitch/conf.db'),
-             '/usr/share/openvswitch/vswitch.ovsschema'])
 
     def inside(self, argv, **kwargs):
         """Run argv in the host's namespaces."""
-        return run(['nsenter', '--target', str(self.holder.pid), '--mount',
-                    '--net', '--'] + argv, **kwargs)
-
-    def _start_daemons(self):
-        db_sock = 'unix:/run/openvswitch/db.sock'
-        for argv, pid_file in (
-                (['virtlogd', '-d'], '/run/virtlogd.pid'),
-                (['libvirtd', '-d'], '/run/libvirtd.pid'),
-                (['ovsdb-server', '/etc/openvswitch/conf.db',
-                  '--remote=punix:/run/openvswitch/db.sock', '--detach',
-                  '--pidfile=/run/openvswitch/ovsdb-server.pid',
-                  '--log-file=/var/log/openvswitch/ovsdb-server.log'],
-                 '/run/openvswitch/ovsdb-server.pid'),
-                (['ovs-vsctl', '--db=' + db_sock, '--no-wait', 'init'], None),
-                (['ovs-vswitchd', db_sock, '--detach',
-                  '--pidfile=/run/openvswitch/ovs-vswitchd.pid',
-                  '--log-file=/var/log/openvswitch/ovs-vswitchd.log'],
-                 '/run/openvswitch/ovs-vswitchd.pid'),
-                (['/usr/sbin/sshd', '-f',
-                  os.path.join(self.root, 'ssh', 'sshd_config')],
-                 '/run/sshd.pid')):
-            self.inside(argv)
-            if pid_file:
-                self.pids.append(self._pid(pid_file))
-        self._wait(lambda: self.inside(['virsh', 'version'],
-                                       check=False).returncode == 0,
-                   'libvirtd')
-
-    def _pid(self, pid_file):
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            text = self.inside(['cat', pid_file], check=False).stdout.strip()
-            if text.isdigit():
-                return int(text)
-            time.sleep(0.1)
-        raise RuntimeError('%s: no PID in %s' % (self.name, pid_file))
-
-    def _wait(self, ready, what, timeout=60):
-        deadline = time.monotonic() + timeout
-        while not ready():
-            if self.holder.poll() is not None:
-                raise RuntimeError('%s: namespace holder died: %s' % (
-                    self.name, self.holder.stderr.read().decode()))
-            if time.monotonic() > deadline:
-                raise RuntimeError('%s: %s not ready' % (self.name, what))
-            time.sleep(0.1)
+        return self.daemons.inside(argv, **kwargs)
 
     def ssh(self, *argv):
         """argv run on the host over SSH, as Tenks reaches it."""
@@ -205,44 +124,10 @@ class NamespaceHost:
 
     def stop(self):
         """End everything the host started, by PID, and remove it."""
-        if self.holder and self.holder.poll() is None:
-            self._end_domains()
-        for pid in reversed(self.pids):
-            _kill(pid)
-        if self.holder:
-            _kill(self.holder.pid)
-            self.holder.wait()
+        self.daemons.stop()
         run(['ip', 'link', 'del', self.link], check=False)
         run(['ip', 'netns', 'del', self.name], check=False)
         shutil.rmtree(self.root, ignore_errors=True)
-
-    def _end_domains(self):
-        # QEMU processes belong to the host's libvirtd, which would leave
-        # them running: destroy what still runs there.
-        names = self.inside(['virsh', 'list', '--name'],
-                            check=False).stdout.split()
-        for name in names:
-            self.inside(['virsh', 'destroy', name], check=False)
-
-
-def _kill(pid, timeout=10):
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with open('/proc/%d/stat' % pid) as stream:
-                if stream.read().rsplit(')', 1)[1].split()[0] == 'Z':
-                    return
-        except OSError:
-            return
-        time.sleep(0.05)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 class Hosts:

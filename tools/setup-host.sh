@@ -7,19 +7,27 @@
 # when systemd runs, plain daemons otherwise) and makes /dev/kvm usable by the
 # kvm group. Idempotent: a second run changes nothing.
 #
-# Usage: setup-host.sh [--check] [--help]
+# Usage: setup-host.sh [--check] [--external-daemons] [--help]
 #   --check   only report whether the host is ready (exit 1 if not)
+#   --external-daemons  libvirt and Open vSwitch run elsewhere, as in
+#             Kolla's nova_libvirt and openvswitch containers: install
+#             neither daemon package, start no daemon, only wait for them
+#             (libvirt at TENKS_SETUP_LIBVIRT_URI, Open vSwitch through
+#             the ovs-vsctl first on the PATH, a wrapper such as Kayobe's)
 #
 # Environment:
 #   TENKS_SETUP_TIMEOUT   seconds to wait for libvirt / OVS to answer (30)
 #   TENKS_SETUP_NO_INSTALL=1  skip package installation
+#   TENKS_SETUP_EXTERNAL_DAEMONS=1  as --external-daemons
+#   TENKS_SETUP_LIBVIRT_URI  the libvirt to wait for (qemu:///system)
 
 set -euo pipefail
 
 PROG=${0##*/}
 TIMEOUT=${TENKS_SETUP_TIMEOUT:-30}
 CHECK_ONLY=0
-LIBVIRT_URI=qemu:///system
+EXTERNAL=${TENKS_SETUP_EXTERNAL_DAEMONS:-0}
+LIBVIRT_URI=${TENKS_SETUP_LIBVIRT_URI:-qemu:///system}
 OVS_SCRIPTS=/usr/share/openvswitch/scripts
 OVS_RUNDIR=/var/run/openvswitch
 OVS_LOGDIR=/var/log/openvswitch
@@ -39,11 +47,12 @@ problem() {
     fi
 }
 
-usage() { sed -n '2,15s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,23s/^# \{0,1\}//p' "$0"; }
 
 while [ $# -gt 0 ]; do
     case $1 in
         --check) CHECK_ONLY=1 ;;
+        --external-daemons) EXTERNAL=1 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac
@@ -90,9 +99,29 @@ DNF_PACKAGES=(
     openssh-server ethtool dnsmasq
 )
 
+# What a host whose libvirt and Open vSwitch run in containers must not
+# get: their packages start them (Kolla's precheck refuses a running host
+# libvirtd). virsh comes in libvirt-clients; ovs-vsctl, in Debian's
+# openvswitch-switch, is the deployment's (a wrapper on the PATH).
+DAEMON_PACKAGES=(libvirt-daemon-system openvswitch-switch
+                 libvirt-daemon-kvm libvirt-daemon-driver-qemu openvswitch)
+
+# The packages of this host: without the daemons' when they run elsewhere.
+wanted() {
+    local pkg daemon
+    for pkg in "$@"; do
+        if [ "$EXTERNAL" = 1 ]; then
+            for daemon in "${DAEMON_PACKAGES[@]}"; do
+                [ "$pkg" = "$daemon" ] && continue 2
+            done
+        fi
+        printf '%s\n' "$pkg"
+    done
+}
+
 apt_missing() {
     local pkg status
-    for pkg in "${APT_PACKAGES[@]}"; do
+    for pkg in $(wanted "${APT_PACKAGES[@]}"); do
         status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
         [ "$status" = installed ] || printf '%s\n' "$pkg"
     done
@@ -100,7 +129,7 @@ apt_missing() {
 
 dnf_missing() {
     local pkg
-    for pkg in "${DNF_PACKAGES[@]}"; do
+    for pkg in $(wanted "${DNF_PACKAGES[@]}"); do
         rpm -q "$pkg" >/dev/null 2>&1 || printf '%s\n' "$pkg"
     done
 }
@@ -122,7 +151,7 @@ install_packages() {
     if have dpkg-query && have apt-get; then
         mapfile -t missing < <(apt_missing)
         if [ "${#missing[@]}" = 0 ]; then
-            log "packages: all ${#APT_PACKAGES[@]} present"
+            log "packages: all present"
             return
         fi
         if [ "$CHECK_ONLY" = 1 ]; then
@@ -131,7 +160,9 @@ install_packages() {
         fi
         # Without systemd, keep package scripts from starting daemons (OVS's
         # init script would try to load the kernel module); we start them.
-        if ! systemd_running && [ ! -e /usr/sbin/policy-rc.d ]; then
+        # With external daemons, no package installed has one.
+        if [ "$EXTERNAL" = 0 ] && ! systemd_running \
+                && [ ! -e /usr/sbin/policy-rc.d ]; then
             printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
             chmod 755 /usr/sbin/policy-rc.d
             POLICY_RC_CREATED=/usr/sbin/policy-rc.d
@@ -146,7 +177,7 @@ install_packages() {
     elif have dnf || have yum; then
         mapfile -t missing < <(dnf_missing)
         if [ "${#missing[@]}" = 0 ]; then
-            log "packages: all ${#DNF_PACKAGES[@]} present"
+            log "packages: all present"
             return
         fi
         if [ "$CHECK_ONLY" = 1 ]; then
@@ -308,7 +339,12 @@ main() {
     fi
     install_packages
     fix_kvm
-    if systemd_running; then
+    if [ "$EXTERNAL" = 1 ]; then
+        log "services: libvirt and Open vSwitch run elsewhere; starting none"
+        have ovs-vsctl || problem "no ovs-vsctl on the PATH: put one that" \
+            "reaches the external Open vSwitch first on it (as Kayobe's" \
+            "dev/ovs-vsctl)"
+    elif systemd_running; then
         start_systemd_units
     else
         log "services: systemd not running, using plain daemons"

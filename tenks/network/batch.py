@@ -16,6 +16,9 @@ Consecutive `ip` changes go through one `ip -batch`, consecutive Open
 vSwitch changes through one `ovs-vsctl` transaction, consecutive offload
 changes through one `xargs ethtool -K`; order is kept.
 """
+import shlex
+
+from tenks import exception
 
 IP = 'ip'
 OVS = 'ovs'
@@ -50,8 +53,45 @@ class Batch:
 
     def flush(self):
         for argv, stdin in self.commands():
-            self.host.run(argv, input=stdin)
+            if argv[0] == 'ovs-vsctl':
+                run_vsctl(self.host, argv)
+            else:
+                self.host.run(argv, input=stdin)
         self._steps = []
+
+
+# ovs-vsctl's exit when its --timeout ran out (SIGALRM): a signal's
+# negative code here, the shell's 128 + 14 over SSH.
+_ALARM = (-14, 142)
+
+
+def run_vsctl(host, argv):
+    """host.run(argv) of an ovs-vsctl argv; Open vSwitch gone, said so.
+
+    A database it cannot connect to, or an ovs-vswitchd that never takes
+    the change (--timeout), is a daemon down, not a refused change.
+    """
+    result = host.execute(argv)
+    if result.returncode in _ALARM or (
+            result.returncode and 'database connection failed'
+            in result.stderr):
+        raise exception.OpenvswitchUnreachable(
+            host=host.name, command=shlex.join(argv),
+            reason=unanswered(result.returncode, result.stderr))
+    if result.returncode:
+        raise exception.HostError(
+            host=host.name, command=shlex.join(argv),
+            code=result.returncode,
+            stderr=result.stderr.strip() or result.stdout.strip())
+    return result.stdout
+
+
+def unanswered(code, stderr):
+    """Why ovs-vsctl got no answer, in its own words where it has some."""
+    if code in _ALARM:
+        return 'no answer before its --timeout'
+    lines = stderr.strip().splitlines() or ['exit %d' % code]
+    return lines[-1].replace('ovs-vsctl: ', '', 1)
 
 
 def _command(tool, entries):

@@ -19,6 +19,8 @@ parsers are pure so they are tested on captured output.
 import dataclasses
 import json
 
+from tenks import exception
+from tenks.network import batch
 from tenks.network import offload
 
 ALIAS_PREFIX = 'tenks:'
@@ -57,9 +59,13 @@ class OVSPort:
 class NetworkFacts:
     """Links and OVS bridges of one hypervisor, with ownership helpers."""
 
-    def __init__(self, links, ovs_bridges, cluster_id, read_offloads=None):
+    def __init__(self, links, ovs_bridges, cluster_id, read_offloads=None,
+                 ovs_error=None):
         self.links = links
         self.ovs = ovs_bridges
+        # Why Open vSwitch did not answer; None if it did. No bridges is
+        # then no answer, not an answer: a cluster that uses OVS stops.
+        self.ovs_error = ovs_error
         self.mark = cluster_id
         self.port_bridge = {port: bridge.name
                             for bridge in ovs_bridges.values()
@@ -111,11 +117,21 @@ class NetworkFacts:
 
 def read(host, cluster_id):
     links = parse_links(host.run(['ip', '-j', '-d', 'link', 'show']))
-    ovs = {}
-    if host.succeeds(['ovs-vsctl', '--timeout=5', 'show']):
-        ovs = parse_ovs(host.run(OVS_QUERY))
+    ovs, error = {}, None
+    try:
+        probe = host.execute(OVS_PROBE)
+    except exception.HostError as err:      # not installed
+        probe, error = None, err.kwargs['stderr']
+    if probe and probe.returncode == 0:
+        ovs = parse_ovs(batch.run_vsctl(host, OVS_QUERY))
+    elif probe:
+        error = batch.unanswered(probe.returncode, probe.stderr)
     return NetworkFacts(links, ovs, cluster_id,
-                        lambda names: offload.read(host, names))
+                        lambda names: offload.read(host, names),
+                        ovs_error=error)
+
+
+OVS_PROBE = ['ovs-vsctl', '--timeout=5', 'show']
 
 
 OVS_QUERY = [

@@ -13,6 +13,7 @@
 """Physnet bridges and node veth pairs as reconciled resource kinds."""
 
 import dataclasses
+import shlex
 
 from tenks import contracts
 from tenks import exception
@@ -33,9 +34,18 @@ def backend(kind, cluster_id, datapath_type='netdev'):
 
 
 def _facts(ctx, hypervisor):
-    """The hypervisor's links and bridges, read once per step."""
-    return ctx.facts.cached(('network', hypervisor.name), lambda: (
+    """The hypervisor's links and bridges, read once per step.
+
+    A cluster of Open vSwitch bridges stops when Open vSwitch does not
+    answer, rather than take its bridges for gone.
+    """
+    facts = ctx.facts.cached(('network', hypervisor.name), lambda: (
         net_facts.read(ctx.hypervisors.host(hypervisor), ctx.cluster_id)))
+    if facts.ovs_error and ctx.cluster.network.bridge_type == 'openvswitch':
+        raise exception.OpenvswitchUnreachable(
+            host=hypervisor.name, command=shlex.join(net_facts.OVS_PROBE),
+            reason=facts.ovs_error)
+    return facts
 
 
 def _batch(ctx, hypervisor):

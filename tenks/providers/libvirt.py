@@ -206,8 +206,7 @@ class LibvirtProvider(contracts.Provider):
         except libvirt.libvirtError as err:
             if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
                 return None
-            raise exception.LibvirtFailed(
-                doing='lookup of domain %s' % name, reason=err)
+            raise libvirt_facts.failure(err, 'lookup of domain %s' % name)
 
     @staticmethod
     @libvirt_facts.translated

@@ -41,9 +41,20 @@ def translated(function):
         try:
             return function(*args)
         except libvirt.libvirtError as err:
-            raise exception.LibvirtFailed(
-                doing=_doing(function.__name__, args), reason=err)
+            raise failure(err, _doing(function.__name__, args))
     return wrapper
+
+
+def failure(err, doing):
+    """The ProviderError of a libvirt error met while doing something.
+
+    Errors of libvirt's RPC layer mean the connection is gone (libvirtd
+    stopped or restarted); a connection is not reopened within a run, so
+    the user is told to run again.
+    """
+    if err.get_error_domain() == libvirt.VIR_FROM_RPC:
+        return exception.LibvirtConnectionLost(doing=doing, reason=err)
+    return exception.LibvirtFailed(doing=doing, reason=err)
 
 
 def _doing(operation, args):

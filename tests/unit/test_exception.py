@@ -105,6 +105,14 @@ CASES = [
           reason='refused'),
      'Hypervisor hv1 is out of reach over SSH (root@203.0.113.5:22): '
      'refused'),
+    (exc.OpenvswitchUnreachable, exc.HostError,
+     dict(host='hv1', command='ovs-vsctl add-port tkf0 tk0-0b',
+          reason='database connection failed (Connection refused)'),
+     'hv1: Open vSwitch did not answer `ovs-vsctl add-port tkf0 tk0-0b` '
+     '(database connection failed (Connection refused)). Check that its '
+     'ovsdb-server and ovs-vswitchd run (tools/setup-host.sh starts them; '
+     'one in a container, that the container runs and the ovs-vsctl first '
+     'on the PATH reaches it), then run the same command again to finish.'),
     (exc.OwnershipError, exc.TenksError,
      dict(kind='domain', name='tk0', host='hv0'),
      'domain tk0 exists on hv0 but was not created by this Tenks cluster; '
@@ -116,6 +124,12 @@ CASES = [
     (exc.LibvirtFailed, exc.ProviderError,
      dict(doing='apply of domain tk0', reason='invalid'),
      'libvirt (apply of domain tk0): invalid'),
+    (exc.LibvirtConnectionLost, exc.ProviderError,
+     dict(doing='domain apply on hv1', reason='client socket is closed'),
+     'Lost the connection to libvirt (domain apply on hv1): client socket '
+     'is closed. libvirtd stopped or restarted during the run: check that '
+     'it runs (tools/setup-host.sh starts one; one in a container, that '
+     'container), then run the same command again to finish.'),
     (exc.PowerNotRestored, exc.ProviderError,
      dict(node='tk0', state='shut off', reason='libvirt: gone'),
      'Could not restore the power state of tk0 (shut off): libvirt: gone'),

@@ -22,9 +22,24 @@ def _failing(*args):
     raise libvirt.libvirtError('Requested operation is not valid')
 
 
+def _connection_lost(*args):
+    # As libvirt-python raises it once libvirtd went away: an error of
+    # its RPC layer (code, domain, message, level, ...).
+    err = libvirt.libvirtError('internal error: client socket is closed')
+    err.err = (libvirt.VIR_ERR_INTERNAL_ERROR, libvirt.VIR_FROM_RPC,
+               'internal error: client socket is closed',
+               libvirt.VIR_ERR_ERROR, '', None, None, -1, -1)
+    raise err
+
+
 class _Kind:
     name = 'domain'
     apply = libvirt_facts.translated(_failing)
+
+
+class _LostKind:
+    name = 'volume'
+    apply = libvirt_facts.translated(_connection_lost)
 
 
 class _Hypervisor:
@@ -80,3 +95,22 @@ class TestTranslated(testtools.TestCase):
                                 Conn(), 'tk0')
         self.assertEqual('libvirt (lookup of domain tk0): Requested '
                          'operation is not valid', str(err))
+
+    def test_a_lost_connection_says_what_to_do(self):
+        err = self.assertRaises(exception.LibvirtConnectionLost,
+                                _LostKind().apply, None, _Hypervisor(), [])
+        self.assertEqual(
+            'Lost the connection to libvirt (volume _connection_lost on '
+            'hv2): internal error: client socket is closed. libvirtd '
+            'stopped or restarted during the run: check that it runs '
+            '(tools/setup-host.sh starts one; one in a container, that '
+            'container), then run the same command again to finish.',
+            str(err))
+
+    def test_a_lookup_on_a_lost_connection_too(self):
+        class Conn:
+            def lookupByName(self, name):
+                _connection_lost()
+
+        self.assertRaises(exception.LibvirtConnectionLost,
+                          provider.LibvirtProvider.machine, Conn(), 'tk0')

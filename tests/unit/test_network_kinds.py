@@ -44,7 +44,8 @@ class TestVethBatching(testtools.TestCase):
         hypervisor = ctx.cluster.hypervisors[0]
         # Every device is a bridge of this type, as the actions need.
         ctx.facts.cached(('network', hypervisor.name), lambda: (
-            types.SimpleNamespace(device_kind=lambda name: bridges.type)))
+            types.SimpleNamespace(device_kind=lambda name: bridges.type,
+                                  ovs_error=None)))
         kinds.Veths().apply(ctx, hypervisor, actions)
         return ctx.hypervisors.fake_host.seen
 
