@@ -239,3 +239,4 @@ def _forget_absent(ctx, path):
         ngs_files.remove(path)
     else:
         ctx.save()
+        ngs_files.refresh(ctx.cluster, ctx.state)

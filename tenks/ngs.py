@@ -94,8 +94,8 @@ def _reach(record, hypervisor, access):
 def render(sections):
     """The ini text NGS reads (neutron's ml2_conf_genericswitch.ini)."""
     lines = ['# Written by Tenks: the bridges of its cluster, as '
-             'networking-generic-switch', '# devices. Regenerate after '
-             'adding or removing nodes.']
+             'networking-generic-switch', '# devices; every tenks deploy '
+             'rewrites it.']
     for name, options in sections:
         lines += ['', '[%s]' % (SECTION % name)]
         lines += ['%s = %s' % item for item in sorted(options.items())]

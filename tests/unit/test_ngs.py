@@ -29,8 +29,8 @@ from tests.unit import fakes
 ACCESS = ngs.Access(None, '/s/ngs/switch_key', '127.0.0.1', None)
 
 
-def _enrolled(**extra):
-    data = fakes.cluster_data(count=2, **extra)
+def _enrolled(count=2, **extra):
+    data = fakes.cluster_data(count=count, **extra)
     for spec in data['specs']:
         spec['ironic_config'] = {'resource_class': 'rc'}
     return data
@@ -164,3 +164,40 @@ class TestWrite(testtools.TestCase):
                           cluster)
         self.assertFalse(os.path.exists(
             ngs_files.directory(cluster.state_file_path)))
+
+    def test_a_deploy_keeps_files_once_asked_for_current(self):
+        cluster = self._cluster(_enrolled())
+        where = ngs_files.directory(cluster.state_file_path)
+        _, state = fakes.scheduled(_enrolled(count=3),
+                                   previous=state_module.empty(
+                                       cluster.state_file_path))
+        ngs_files.refresh(cluster, state)
+        self.assertFalse(os.path.exists(where))
+        ngs_files.write(cluster, user='ngs', port=2222)
+        ngs_files.refresh(cluster, state)
+        parser = configparser.ConfigParser()
+        parser.read(os.path.join(where, 'ml2_conf_genericswitch.ini'))
+        (section,) = parser.sections()
+        self.assertEqual(
+            sorted(nic.veth_bridge for node in state.nodes.values()
+                   for nic in node.nics),
+            parser[section]['ngs_allowed_ports'].split(','))
+        self.assertEqual(('ngs', '2222'), (parser[section]['username'],
+                                           parser[section]['port']))
+        self.assertEqual(3, len(state.nodes))
+
+    def test_a_cluster_ngs_cannot_drive_keeps_its_old_files(self):
+        cluster = self._cluster(_enrolled())
+        ngs_files.write(cluster)
+        config_file = os.path.join(
+            ngs_files.directory(cluster.state_file_path),
+            'ml2_conf_genericswitch.ini')
+        with open(config_file) as stream:
+            before = stream.read()
+        _, state = fakes.scheduled(previous=state_module.empty(
+            cluster.state_file_path))
+        with self.assertLogs('tenks.ngs_files', 'WARNING') as logs:
+            ngs_files.refresh(cluster, state)
+        self.assertIn('no deployed node is enrolled', logs.output[0])
+        with open(config_file) as stream:
+            self.assertEqual(before, stream.read())
