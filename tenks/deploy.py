@@ -27,6 +27,7 @@ import time
 from tenks import context as ctx_module
 from tenks import contracts
 from tenks import credentials
+from tenks import ngs_files
 from tenks import plan as plan_module
 from tenks import plugins
 from tenks import records
@@ -235,5 +236,7 @@ def _forget_absent(ctx, path):
         # The lock's release then removes the lock file too.
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
+        ngs_files.remove(path)
     else:
         ctx.save()
+        ngs_files.refresh(ctx.cluster, ctx.state)

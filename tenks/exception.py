@@ -175,6 +175,28 @@ class StateLocked(StateError):
                'wait for it to finish or stop it.')
 
 
+# The switch: networking-generic-switch driving Tenks' bridges.
+
+class SwitchError(TenksError):
+    """Tenks cannot describe its bridges as NGS devices."""
+
+
+class SwitchNotOpenvSwitch(SwitchError):
+    message = ('{source}: bridge_type is {bridge_type}: networking-generic-'
+               'switch drives Tenks\' bridges with its Open vSwitch device '
+               'only; set bridge_type: openvswitch.')
+
+
+class SwitchHasNoPorts(SwitchError):
+    message = ('{source}: no deployed node is enrolled in Ironic (none has '
+               'ironic_config): there is no port for networking-generic-'
+               'switch to drive; run tenks deploy first.')
+
+
+class SwitchKeyFailed(SwitchError):
+    message = 'ssh-keygen could not make the switch key {path}: {reason}'
+
+
 # Hosts: commands on a hypervisor, and resources Tenks did not make.
 
 class HostError(TenksError):

@@ -22,6 +22,9 @@ started is ended by PID when it stops.
 
 import os
 import shutil
+import socket
+import subprocess
+import time
 
 from tests import nsdaemons
 
@@ -40,6 +43,20 @@ MaxStartups 50
 '''
 
 SUBNET = '203.0.113.%d'
+
+# An sshd beside this machine's own services: a private /run for its
+# privilege separation directory and PID file, with this machine's Open
+# vSwitch socket bound back in so that its sessions drive the real OVS.
+# The sshd's directory arrives as an argument.
+_SSHD_IN_PRIVATE_RUN = '''
+set -e
+mkdir -p "$0/ovs"
+mount --bind /run/openvswitch "$0/ovs"
+mount -t tmpfs tenks-sshd-run /run
+mkdir -p /run/sshd /run/openvswitch
+mount --bind "$0/ovs" /run/openvswitch
+exec /usr/sbin/sshd -D -e -f "$0/ssh/sshd_config"
+'''
 
 
 run = nsdaemons.run
@@ -128,6 +145,57 @@ class NamespaceHost:
         run(['ip', 'link', 'del', self.link], check=False)
         run(['ip', 'netns', 'del', self.name], check=False)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class LoopbackSshd:
+    """A root sshd on a loopback port, trusting authorized_keys.
+
+    It shares this machine's network and Open vSwitch: a switch user
+    logging in there drives the bridges Tenks made here.
+    """
+
+    def __init__(self, workdir, port, authorized_keys):
+        self.root = os.path.join(workdir, 'sshd')
+        self.port = port
+        self.authorized_keys = authorized_keys
+        self.log = os.path.join(workdir, 'sshd.log')
+        self.process = None
+
+    def start(self):
+        ssh = os.path.join(self.root, 'ssh')
+        os.makedirs(ssh, exist_ok=True)
+        run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f',
+             os.path.join(ssh, 'host_key')])
+        shutil.copy(self.authorized_keys,
+                    os.path.join(ssh, 'authorized_keys'))
+        with open(os.path.join(ssh, 'sshd_config'), 'w') as stream:
+            stream.write(_SSHD_CONFIG.format(
+                address='127.0.0.1:%d' % self.port, root=self.root))
+        with open(self.log, 'w') as log:
+            self.process = subprocess.Popen(
+                ['unshare', '--mount', '--propagation', 'private', 'sh',
+                 '-c', _SSHD_IN_PRIVATE_RUN, self.root],
+                stdout=subprocess.DEVNULL, stderr=log,
+                start_new_session=True)
+        deadline = time.monotonic() + 30
+        while not _listening(self.port):
+            if self.process.poll() is not None:
+                with open(self.log) as log:
+                    raise RuntimeError('sshd died: %s' % log.read())
+            if time.monotonic() > deadline:
+                raise RuntimeError('sshd not listening on %d' % self.port)
+            time.sleep(0.1)
+
+    def stop(self):
+        if self.process:
+            nsdaemons.end(self.process.pid)
+            self.process.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _listening(port):
+    with socket.socket() as sock:
+        return sock.connect_ex(('127.0.0.1', port)) == 0
 
 
 class Hosts:

@@ -89,6 +89,8 @@ APT_PACKAGES=(
     ipxe genisoimage
     # ethtool: offloads of veths into a userspace datapath
     ethtool
+    # ping: which nodes networking-generic-switch's VLANs let meet
+    iputils-ping
 )
 # Best effort, not tested: Fedora/CentOS Stream/RHEL (openvswitch on RHEL
 # needs the RDO/NFV SIG repository).
@@ -96,7 +98,7 @@ DNF_PACKAGES=(
     libvirt-daemon-kvm libvirt-daemon-driver-qemu libvirt-client
     libvirt-devel pkgconf-pkg-config qemu-kvm qemu-img edk2-ovmf openvswitch
     ipmitool iproute procps-ng python3 python3-devel gcc openssh-clients
-    openssh-server ethtool dnsmasq
+    openssh-server ethtool dnsmasq iputils
 )
 
 # What a host whose libvirt and Open vSwitch run in containers must not

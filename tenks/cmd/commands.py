@@ -23,6 +23,8 @@ from tenks import config
 from tenks.config import settings as config_settings
 from tenks import deploy
 from tenks import inventory
+from tenks import ngs
+from tenks import ngs_files
 from tenks import verify
 
 LOG = logging.getLogger(__name__)
@@ -131,6 +133,31 @@ class Teardown(Deploy):
                  'Ironic is gone: its nodes, ports and flavors are left to '
                  'Ironic\'s own clean-up, each named.')
         return parser
+
+
+class SwitchConfig(lister.Lister, _ClusterCommand):
+    """Write what networking-generic-switch needs to drive the bridges."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            '--user', metavar='USER',
+            help='The user NGS logs in as on every hypervisor: each '
+                 'hypervisor\'s SSH user unless given, root on the local '
+                 'one.')
+        parser.add_argument(
+            '--local-address', metavar='ADDRESS', default=ngs.LOCAL_ADDRESS,
+            help='The address NGS reaches the local hypervisor at '
+                 '(default: %(default)s).')
+        parser.add_argument(
+            '--port', metavar='PORT', type=int,
+            help='The SSH port: each hypervisor\'s own unless given.')
+        return parser
+
+    def take_action(self, parsed_args):
+        files = ngs_files.write(self.cluster(parsed_args), parsed_args.user,
+                                parsed_args.local_address, parsed_args.port)
+        return ('File', 'Holds'), files
 
 
 class _StateCommand(lister.Lister):

@@ -19,6 +19,7 @@ with what Ironic returned.
 import re
 
 from tenks import config
+from tenks import model
 from tenks import units
 
 MARK = 'tenks_cluster'
@@ -177,13 +178,19 @@ def port_fields(nic, bridge_mac, hypervisor, cluster_id):
         'physical_network': nic.physnet,
         'local_link_connection': {
             'switch_id': bridge_mac,
-            'switch_info': nic.bridge if hypervisor == 'localhost'
-            else '%s/%s' % (hypervisor, nic.bridge),
+            'switch_info': switch_info(hypervisor, nic.bridge),
             'port_id': nic.veth_bridge,
         },
         'is_pxe_enabled': True,
         'extra': {MARK: cluster_id},
     }
+
+
+def switch_info(hypervisor, bridge):
+    """What names a hypervisor's bridge, as a switch, to Ironic and NGS."""
+    if hypervisor == model.LOCALHOST:
+        return bridge
+    return '%s/%s' % (hypervisor, bridge)
 
 
 def port_changes(want, have):

@@ -27,6 +27,7 @@ from tenks.standalone import ironic
 from tenks.standalone import keystone as standalone_keystone
 from tenks.standalone import loopback
 from tests.functional import base
+from tests.functional import switch
 from tests.functional import test_deploy
 
 OPENSTACK = os.path.join(os.path.dirname(base.TENKS), 'openstack')
@@ -230,7 +231,7 @@ class IronicTestCase(test_deploy.DeployTestCase):
         self.assertNotIn("<boot dev='network'/>", boot)
 
 
-class TestEnrolment(IronicTestCase):
+class TestEnrolment(IronicTestCase, switch.SwitchTests):
 
     def test_enrol_drive_update_teardown(self):
         # One worker for two nodes: moving a node to manageable needs its

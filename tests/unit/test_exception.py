@@ -20,6 +20,18 @@ from tenks.standalone import exception as sexc
 # Every error class with a message of its own: its family (what callers
 # catch), the fields a raise site passes, and the message they make.
 CASES = [
+    (exc.SwitchNotOpenvSwitch, exc.SwitchError,
+     dict(source='c.yaml', bridge_type='linuxbridge'),
+     "c.yaml: bridge_type is linuxbridge: networking-generic-switch drives "
+     "Tenks' bridges with its Open vSwitch device only; set bridge_type: "
+     "openvswitch."),
+    (exc.SwitchHasNoPorts, exc.SwitchError, dict(source='c.yaml'),
+     'c.yaml: no deployed node is enrolled in Ironic (none has '
+     'ironic_config): there is no port for networking-generic-switch to '
+     'drive; run tenks deploy first.'),
+    (exc.SwitchKeyFailed, exc.SwitchError,
+     dict(path='/s/ngs/key', reason='denied'),
+     'ssh-keygen could not make the switch key /s/ngs/key: denied'),
     (exc.ConfigError, exc.TenksError,
      dict(source='c.yaml', path='specs', problem='not a list'),
      'c.yaml: specs: not a list'),
@@ -283,7 +295,8 @@ CASES = [
 # What callers catch; they have no message of their own.
 FAMILIES = {exc.TenksError, exc.ScheduleError, exc.StateError,
             exc.ProviderError, exc.BMCError, exc.IronicError,
-            exc.ArtefactError, sexc.StandaloneIronicError}
+            exc.ArtefactError, exc.SwitchError,
+            sexc.StandaloneIronicError}
 
 
 class TestMessages(testtools.TestCase):
