@@ -194,6 +194,11 @@ class HostUnreachable(HostError):
                '({user}@{address}:{port}): {reason}')
 
 
+class AccountUnknown(HostError):
+    message = ('{key}: no {what} {name!r} on hypervisor {hypervisor}; name '
+               'one that exists there, or its numeric id.')
+
+
 class OwnershipError(TenksError):
     """A resource Tenks would manage exists but was not made by Tenks."""
 
@@ -220,6 +225,21 @@ class LibvirtFailed(ProviderError):
     def _values(self, **fields):
         doing = fields['doing']
         return dict(fields, doing=' (%s)' % doing if doing else '')
+
+
+class ArchitectureUnsupported(ProviderError):
+    message = ('Node type {node_type!r} is {arch}, which the libvirt of '
+               'hypervisor {hypervisor} cannot run (it runs {offered}); '
+               'install its QEMU there (tools/setup-host.sh) or choose '
+               'another libvirt_vm_arch.')
+    joined = {'offered': ', '}
+
+
+class EngineUnsupported(ProviderError):
+    message = ('Node type {node_type!r} is {arch}, which the libvirt of '
+               'hypervisor {hypervisor} runs with {offered}, not '
+               'libvirt_vm_engine {engine}.')
+    joined = {'offered': ', '}
 
 
 class PowerNotRestored(ProviderError):

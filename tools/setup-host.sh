@@ -80,6 +80,9 @@ APT_PACKAGES=(
     ipxe genisoimage
     # ethtool: offloads of veths into a userspace datapath
     ethtool
+    # aarch64 nodes (libvirt_vm_arch: aarch64) under emulation: QEMU and
+    # the AAVMF UEFI firmware
+    qemu-system-arm qemu-efi-aarch64
 )
 # Best effort, not tested: Fedora/CentOS Stream/RHEL (openvswitch on RHEL
 # needs the RDO/NFV SIG repository).
@@ -87,7 +90,7 @@ DNF_PACKAGES=(
     libvirt-daemon-kvm libvirt-daemon-driver-qemu libvirt-client
     libvirt-devel pkgconf-pkg-config qemu-kvm qemu-img edk2-ovmf openvswitch
     ipmitool iproute procps-ng python3 python3-devel gcc openssh-clients
-    openssh-server ethtool dnsmasq
+    openssh-server ethtool dnsmasq qemu-system-aarch64 edk2-aarch64
 )
 
 apt_missing() {

@@ -74,6 +74,9 @@ class FakeConnection:
     def listAllDomains(self, flags=0):
         return self.domains
 
+    def getCapabilities(self):
+        return fakes.capabilities()
+
 
 class TestMediaVolumes(testtools.TestCase):
 
