@@ -28,6 +28,8 @@ class Arch:
     machine: str
     features: tuple
     boot_modes: tuple
+    # The Debian package of the UEFI firmware libvirt finds for it.
+    uefi_package: str
     # Per domain type, the CPU mode of a node that names none; None
     # leaves libvirt's default.
     cpu_modes: dict = dataclasses.field(default_factory=dict)
@@ -38,12 +40,12 @@ class Arch:
 
 _ARCHES = (
     Arch('x86_64', machine='q35', features=('acpi', 'apic'),
-         boot_modes=('bios', 'uefi')),
+         boot_modes=('bios', 'uefi'), uefi_package='ovmf'),
     # As the libvirt-vm role builds them: machine virt, UEFI (AAVMF) only,
     # the host's CPU under KVM and QEMU's most capable one under TCG,
     # whose default (cortex-a15) is 32-bit and cannot run AAVMF.
     Arch('aarch64', machine='virt', features=('acpi',),
-         boot_modes=('uefi',),
+         boot_modes=('uefi',), uefi_package='qemu-efi-aarch64',
          cpu_modes={'kvm': 'host-passthrough', 'qemu': 'maximum'}),
 )
 ARCHES = {arch.name: arch for arch in _ARCHES}

@@ -242,6 +242,14 @@ class EngineUnsupported(ProviderError):
     joined = {'offered': ', '}
 
 
+class FirmwareMissing(ProviderError):
+    message = ('Node type {node_type!r} boots UEFI, but the libvirt of '
+               'hypervisor {hypervisor} finds no UEFI firmware for {arch}; '
+               'install {package} there (tools/setup-host.sh) or give '
+               'libvirt_vm_ovmf_efi_firmware_path and '
+               'libvirt_vm_ovmf_efi_variable_store_path.')
+
+
 class PowerNotRestored(ProviderError):
     message = 'Could not restore the power state of {node} ({state}): {reason}'
 

@@ -23,6 +23,7 @@ import os
 
 import libvirt
 
+from tenks import arches
 from tenks import contracts
 from tenks import exception
 from tenks import plan
@@ -59,7 +60,20 @@ def _node_engine(ctx, hypervisor, node):
         raise exception.EngineUnsupported(
             node_type=node.type, arch=node.arch, hypervisor=hypervisor.name,
             engine=engine, offered=types)
+    _check_firmware(ctx, hypervisor, node, engine)
     return engine
+
+
+def _check_firmware(ctx, hypervisor, node, engine):
+    """A UEFI node libvirt finds no firmware for would fail at power on."""
+    if node.boot_mode != 'uefi' or domain_xml.efi_files(
+            ctx.cluster.libvirt):
+        return
+    arch = arches.of(node.arch)
+    if 'efi' not in libvirt_facts.firmware(ctx, hypervisor, arch, engine):
+        raise exception.FirmwareMissing(
+            node_type=node.type, arch=arch.name, hypervisor=hypervisor.name,
+            package=arch.uefi_package)
 
 
 def _probe_cache(ctx, hypervisor):

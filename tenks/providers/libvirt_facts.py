@@ -161,6 +161,26 @@ def guests(ctx, hypervisor):
             hypervisor).getCapabilities())), keep=True)
 
 
+def parse_firmware(xml):
+    """The firmware libvirt can choose by itself (efi), of domcapabilities.
+
+    Without a firmware descriptor for the guest (no OVMF or AAVMF
+    installed) the list is empty.
+    """
+    root = ET.fromstring(xml)
+    return tuple(value.text for value in root.findall(
+        "os/enum[@name='firmware']/value"))
+
+
+def firmware(ctx, hypervisor, arch, engine):
+    """parse_firmware of arch (a tenks.arches.Arch) there, once a run."""
+    return ctx.facts.cached(
+        ('firmware', hypervisor.name, arch.name, engine), lambda: (
+            parse_firmware(ctx.hypervisors.connection(
+                hypervisor).getDomainCapabilities(
+                    None, arch.name, arch.machine, engine, 0))), keep=True)
+
+
 def domain_facts(ctx, hypervisor):
     """Facts of every domain of the hypervisor, read once per step."""
     def read():

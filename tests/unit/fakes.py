@@ -57,6 +57,21 @@ def cluster_data(count=2, **extra):
     return data
 
 
+def domain_capabilities(emulator, arch, machine, virttype, flags=0,
+                        firmware=True):
+    """virConnectGetDomainCapabilities as captured there, up to <os>.
+
+    Without firmware, as libvirt answers when no descriptor is installed.
+    """
+    path = os.path.join(os.path.dirname(CAPABILITIES_FILE),
+                        'domcapabilities-%s-%s.xml' % (arch, machine))
+    with open(path) as stream:
+        xml = stream.read()
+    if not firmware:
+        xml = xml.replace('<value>efi</value>', '')
+    return xml
+
+
 def capabilities(without=()):
     """The captured capabilities, less the guest arches named."""
     with open(CAPABILITIES_FILE) as stream:

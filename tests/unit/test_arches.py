@@ -83,6 +83,14 @@ class TestGuests(testtools.TestCase):
             'i686': ('qemu', 'kvm'), 'x86_64': ('qemu', 'kvm'),
         }, libvirt_facts.parse_guests(fakes.capabilities()))
 
+    def test_firmware_of_captured_domcapabilities(self):
+        for arch, machine in (('aarch64', 'virt'), ('x86_64', 'q35')):
+            self.assertEqual(('efi',), libvirt_facts.parse_firmware(
+                fakes.domain_capabilities(None, arch, machine, 'qemu')))
+        self.assertEqual((), libvirt_facts.parse_firmware(
+            fakes.domain_capabilities(None, 'aarch64', 'virt', 'qemu',
+                                      firmware=False)))
+
     def test_without_qemu_system_arm(self):
         self.assertEqual(['i686', 'x86_64'], sorted(
             libvirt_facts.parse_guests(fakes.capabilities(
@@ -91,9 +99,11 @@ class TestGuests(testtools.TestCase):
 
 class FakeConnection:
 
-    def __init__(self, capabilities):
+    def __init__(self, capabilities, firmware=True):
         self.capabilities = capabilities
+        self.firmware = firmware
         self.reads = 0
+        self.asked = []
 
     def listAllDomains(self, flags=0):
         return []
@@ -102,13 +112,20 @@ class FakeConnection:
         self.reads += 1
         return self.capabilities
 
+    def getDomainCapabilities(self, *args):
+        self.asked.append(args)
+        return fakes.domain_capabilities(*args, firmware=self.firmware)
+
 
 class TestDomains(testtools.TestCase):
     """The domain type and checks of each node, while planning."""
 
-    def plan(self, engine='auto', detected='kvm', without=()):
-        conn = FakeConnection(fakes.capabilities(without))
-        ctx = fakes.make_context(arm_data(libvirt_vm_engine=engine))
+    def plan(self, engine='auto', detected='kvm', without=(), firmware=True,
+             **extra):
+        conn = FakeConnection(fakes.capabilities(without), firmware)
+        self.conn = conn
+        ctx = fakes.make_context(arm_data(libvirt_vm_engine=engine,
+                                          **extra))
         ctx.hypervisors = fakes.FakeHypervisors(ctx.cluster, connection=conn)
         hypervisor = ctx.cluster.hypervisors[0]
         ctx.facts.cached(('engine', hypervisor.name), lambda: detected,
@@ -129,6 +146,22 @@ class TestDomains(testtools.TestCase):
                           arm.find('os/type').get('machine')))
         self.assertEqual('maximum', arm.find('cpu').get('mode'))
         self.assertEqual('efi', arm.find('os').get('firmware'))
+        # Each architecture's firmware asked for once, of its machine.
+        self.assertEqual([(None, 'x86_64', 'q35', 'kvm', 0),
+                          (None, 'aarch64', 'virt', 'qemu', 0)],
+                         self.conn.asked)
+
+    def test_uefi_firmware_libvirt_cannot_find(self):
+        err = self.assertRaises(exception.FirmwareMissing, self.plan,
+                                firmware=False)
+        self.assertIn("finds no UEFI firmware for x86_64; install ovmf",
+                      str(err))
+
+    def test_given_firmware_files_are_not_looked_for(self):
+        self.plan(firmware=False,
+                  libvirt_vm_ovmf_efi_firmware_path='/f/CODE.fd',
+                  libvirt_vm_ovmf_efi_variable_store_path='/f/VARS.fd')
+        self.assertEqual([], self.conn.asked)
 
     def test_kvm_asked_for_is_not_replaced(self):
         err = self.assertRaises(exception.EngineUnsupported, self.plan,

@@ -526,6 +526,8 @@ class FakeConnection:
     def getCapabilities(self):
         return fakes.capabilities()
 
+    getDomainCapabilities = staticmethod(fakes.domain_capabilities)
+
     def listAllDomains(self, flags=0):
         return list(self.domains)
 

@@ -67,6 +67,13 @@ CASES = [
           offered=['qemu']),
      "Node type 'arm' is aarch64, which the libvirt of hypervisor hv0 "
      "runs with qemu, not libvirt_vm_engine kvm."),
+    (exc.FirmwareMissing, exc.ProviderError,
+     dict(node_type='arm', arch='aarch64', hypervisor='hv0',
+          package='qemu-efi-aarch64'),
+     "Node type 'arm' boots UEFI, but the libvirt of hypervisor hv0 finds "
+     "no UEFI firmware for aarch64; install qemu-efi-aarch64 there "
+     "(tools/setup-host.sh) or give libvirt_vm_ovmf_efi_firmware_path and "
+     "libvirt_vm_ovmf_efi_variable_store_path."),
     (exc.StateUnreadable, exc.StateError,
      dict(path='/s.json', reason='denied'),
      'Cannot read state file /s.json: denied'),

@@ -77,6 +77,8 @@ class FakeConnection:
     def getCapabilities(self):
         return fakes.capabilities()
 
+    getDomainCapabilities = staticmethod(fakes.domain_capabilities)
+
 
 class TestMediaVolumes(testtools.TestCase):
 
