@@ -19,6 +19,7 @@ Pure: every function takes a node record of the state and what was seen
 import os
 import typing
 
+from tenks import arches
 from tenks.ironic import fields
 from tenks import naming
 from tenks.network import dhcp
@@ -79,6 +80,7 @@ def domain(node, facts, cluster_id):
         'memory_mb': node.memory_mb,
         'vcpus': node.vcpus,
         'boot_mode': node.boot_mode,
+        'arch': arches.of(node.arch).name,
         'nics': [(nic.mac, nic.veth_node) for nic in node.nics],
         'disks': [volume.name for volume in node.volumes],
     }

@@ -224,6 +224,11 @@ class OpenvswitchUnreachable(HostError):
                'reaches it), then run the same command again to finish.')
 
 
+class AccountUnknown(HostError):
+    message = ('{key}: no {what} {name!r} on hypervisor {hypervisor}; name '
+               'one that exists there, or its numeric id.')
+
+
 class OwnershipError(TenksError):
     """A resource Tenks would manage exists but was not made by Tenks."""
 
@@ -259,6 +264,29 @@ class LibvirtConnectionLost(LibvirtFailed):
                'stopped or restarted during the run: check that it runs '
                '(tools/setup-host.sh starts one; one in a container, that '
                'container), then run the same command again to finish.')
+
+
+class ArchitectureUnsupported(ProviderError):
+    message = ('Node type {node_type!r} is {arch}, which the libvirt of '
+               'hypervisor {hypervisor} cannot run (it runs {offered}); '
+               'install its QEMU there (tools/setup-host.sh) or choose '
+               'another libvirt_vm_arch.')
+    joined = {'offered': ', '}
+
+
+class EngineUnsupported(ProviderError):
+    message = ('Node type {node_type!r} is {arch}, which the libvirt of '
+               'hypervisor {hypervisor} runs with {offered}, not '
+               'libvirt_vm_engine {engine}.')
+    joined = {'offered': ', '}
+
+
+class FirmwareMissing(ProviderError):
+    message = ('Node type {node_type!r} boots UEFI, but the libvirt of '
+               'hypervisor {hypervisor} finds no UEFI firmware for {arch}; '
+               'install {package} there (tools/setup-host.sh) or give '
+               'libvirt_vm_ovmf_efi_firmware_path and '
+               'libvirt_vm_ovmf_efi_variable_store_path.')
 
 
 class PowerNotRestored(ProviderError):

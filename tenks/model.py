@@ -32,6 +32,8 @@ class NodeType:
     ironic_driver: str
     console_log_enabled: bool
     cpu_mode: typing.Optional[str]
+    # A name of tenks.arches: per node type, or libvirt_vm_arch's.
+    arch: str = 'x86_64'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,7 +116,11 @@ class LibvirtSettings:
     emulator: typing.Optional[str]
     pool_name: str
     pool_path: str
-    arch: str = 'x86_64'
+    # The pool directory's mode ('0755'), owner and group (names or ids),
+    # as libvirt_pool_mode/owner/group give them; libvirt's if None.
+    pool_mode: typing.Optional[str] = None
+    pool_owner: typing.Optional[str] = None
+    pool_group: typing.Optional[str] = None
     # Where console logs go (libvirt_vm_default_console_log_dir) and who
     # owns that directory (libvirt_vm_log_owner); Tenks' own if None.
     console_log_dir: typing.Optional[str] = None

@@ -120,6 +120,9 @@ class Node:
     memory_mb: int = None
     vcpus: int = None
     cpu_mode: typing.Optional[str] = None
+    # A name of tenks.arches; None for nodes recorded before Tenks built
+    # other architectures than x86_64, and then left out of the file.
+    arch: typing.Optional[str] = None
     console_log: bool = False
     boot_mode: str = None
     ironic_driver: str = None
@@ -147,6 +150,8 @@ class Node:
         data['nics'] = [nic.to_dict() for nic in self.nics]
         data['bmc'] = self.bmc.to_dict()
         data['ironic_uuid'] = self.outcome.ironic_uuid
+        if self.arch is None:
+            del data['arch']
         if self.outcome.placement is not None:
             data['placement'] = self.outcome.placement
         data.update(self.extra)

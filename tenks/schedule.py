@@ -214,6 +214,7 @@ def _hardware(spec, node_type):
         'memory_mb': node_type.memory_mb,
         'vcpus': node_type.vcpus,
         'cpu_mode': node_type.cpu_mode,
+        'arch': node_type.arch,
         'console_log': node_type.console_log_enabled,
         'boot_mode': spec.boot_mode,
         'ironic_driver': node_type.ironic_driver,

@@ -91,6 +91,9 @@ APT_PACKAGES=(
     ethtool
     # ping: which nodes networking-generic-switch's VLANs let meet
     iputils-ping
+    # aarch64 nodes (libvirt_vm_arch: aarch64) under emulation: QEMU and
+    # the AAVMF UEFI firmware
+    qemu-system-arm qemu-efi-aarch64
 )
 # Best effort, not tested: Fedora/CentOS Stream/RHEL (openvswitch on RHEL
 # needs the RDO/NFV SIG repository).
@@ -98,7 +101,7 @@ DNF_PACKAGES=(
     libvirt-daemon-kvm libvirt-daemon-driver-qemu libvirt-client
     libvirt-devel pkgconf-pkg-config qemu-kvm qemu-img edk2-ovmf openvswitch
     ipmitool iproute procps-ng python3 python3-devel gcc openssh-clients
-    openssh-server ethtool dnsmasq iputils
+    openssh-server ethtool dnsmasq iputils qemu-system-aarch64 edk2-aarch64
 )
 
 # What a host whose libvirt and Open vSwitch run in containers must not

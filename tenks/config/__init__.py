@@ -25,6 +25,7 @@ import difflib
 import logging
 import os
 
+from tenks import arches
 from tenks.config import hosts
 from tenks.config import render
 from tenks.config import settings
@@ -56,7 +57,7 @@ TOP_LEVEL = frozenset([
 ]) | variables.ROLE_VARIABLES
 NODE_TYPE_KEYS = frozenset([
     'memory_mb', 'vcpus', 'volumes', 'physical_networks', 'ironic_driver',
-    'console_log_enabled', 'cpu_mode'])
+    'console_log_enabled', 'cpu_mode', 'arch'])
 SPEC_KEYS = frozenset([
     'type', 'count', 'node_name_prefix', 'vol_name_prefix',
     'ironic_config'])
@@ -162,6 +163,9 @@ def _facts_for(source, data, site, facts):
 
 def _node_types(top, default_driver, site):
     types = top.child('node_types', {})
+    # The libvirt-vm role's one architecture, the default of each type's.
+    default_arch = top.choice('libvirt_vm_arch', arches.NAMES,
+                              arches.DEFAULT)
     result = {}
     for name in types.data:
         if not isinstance(name, str):
@@ -183,6 +187,7 @@ def _node_types(top, default_driver, site):
             console_log_enabled=site.value('console_log_enabled', entry,
                                            top),
             cpu_mode=_cpu_mode(entry, top, site),
+            arch=entry.choice('arch', arches.NAMES, default_arch),
         )
     return result
 
@@ -239,7 +244,8 @@ def _specs(top, node_types):
             node_name_prefix=node_prefix,
             vol_name_prefix=spec_vol_prefix,
             ironic_config=ironic_config,
-            boot_mode=_boot_mode(entry, ironic_config, default_boot),
+            boot_mode=_boot_mode(entry, ironic_config, default_boot,
+                                 node_types[type_name].arch),
         ))
     return tuple(specs)
 
@@ -295,7 +301,7 @@ def _ironic_config(spec):
     return dict(entry.data)
 
 
-def _boot_mode(spec, ironic_config, default):
+def _boot_mode(spec, ironic_config, default, arch):
     properties = (ironic_config or {}).get('properties') or {}
     capabilities = properties.get('capabilities') or {}
     mode = parse_capabilities(capabilities).get('boot_mode', default)
@@ -303,6 +309,12 @@ def _boot_mode(spec, ironic_config, default):
         spec.fail('boot_mode %r is not one of %s' % (
             mode, ', '.join(BOOT_MODES)),
             'ironic_config.properties.capabilities')
+    if mode not in arches.of(arch).boot_modes:
+        # No BIOS exists for it: such a node would never boot.
+        spec.fail('node type %r is %s, whose nodes boot %s only, not %s; '
+                  'set default_boot_mode or ironic_config\'s capabilities '
+                  'boot_mode' % (spec.data['type'], arch, ', '.join(
+                      arches.of(arch).boot_modes), mode), 'type')
     return mode
 
 

@@ -27,8 +27,6 @@ DRIVERS = ('ipmi', 'redfish')
 # Ironic: a file copying that default keeps them.
 LEGACY_DRIVERS = frozenset(['agent_ipmitool', 'agent_ipmitool_socat',
                             'pxe_ipmitool', 'pxe_ipmitool_socat'])
-# What libvirt_vm_arch may name: what Tenks can build a node of.
-ARCHITECTURES = ('x86_64',)
 MAX_PORT = 65535
 IRONIC_INTERFACES = ('bios', 'boot', 'console', 'deploy', 'firmware',
                      'inspect', 'management', 'network', 'power', 'raid',
@@ -69,7 +67,9 @@ def libvirt(top, site):
         engine=site.value('libvirt_vm_engine', top),
         emulator=site.value('libvirt_vm_emulator', top) or None,
         pool_name=pool_name, pool_path=pool_path,
-        arch=top.choice('libvirt_vm_arch', ARCHITECTURES, 'x86_64'),
+        pool_mode=_mode(top, 'libvirt_pool_mode'),
+        pool_owner=_owner(top, 'libvirt_pool_owner'),
+        pool_group=_owner(top, 'libvirt_pool_group'),
         console_log_dir=_path(top, 'libvirt_vm_default_console_log_dir'),
         log_owner=_owner(top, 'libvirt_vm_log_owner'),
         trust_guest_rx_filters=filters.to_bool(top.get(
@@ -101,6 +101,23 @@ def _path(top, key):
     if path and not os.path.isabs(path):
         top.fail('%r is not an absolute path' % path, key)
     return path or None
+
+
+def _mode(top, key):
+    """An octal mode as '0755'; the original's 755 is octal digits too.
+
+    Ansible rendered the value to text and read it in base 8 (the
+    libvirt-host role's int(base=8)), so a number's digits are octal.
+    """
+    mode = top.get(key, (str, int))
+    if mode is None or mode == '':
+        return None
+    text = str(mode)
+    if not (text.isdigit() and set(text) <= set('01234567')
+            and int(text, 8) <= 0o7777):
+        top.fail('%r is not an octal mode such as 755 or "0750"' % (mode,),
+                 key)
+    return '%04o' % int(text, 8)
 
 
 def _owner(top, key):

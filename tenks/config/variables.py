@@ -38,7 +38,8 @@ ORIGINAL = frozenset([
 # honours, with the original's meaning (see tenks.config.settings).
 ROLE_VARIABLES = frozenset([
     'libvirt_cpu_mode_default', 'libvirt_custom_socket_path',
-    'libvirt_host_install_daemon', 'libvirt_pool_type',
+    'libvirt_host_install_daemon', 'libvirt_pool_group',
+    'libvirt_pool_mode', 'libvirt_pool_owner', 'libvirt_pool_type',
     'libvirt_vm_arch', 'libvirt_vm_default_console_log_dir',
     'libvirt_vm_log_owner', 'libvirt_vm_ovmf_efi_firmware_path',
     'libvirt_vm_ovmf_efi_variable_store_format',
@@ -114,12 +115,6 @@ ANSIBLE_ONLY = dict(
     cmd='the Ansible entry points read it (ansible/deploy.yml '
         '-e cmd=teardown); the tenks command has deploy and teardown',
     libvirt_pool_capacity='directory pools, the only kind, have none',
-    libvirt_pool_mode='Tenks\' pool directory is mode 0755, the '
-                      'original\'s default',
-    libvirt_pool_owner='Tenks\' pool directory is root\'s; libvirt gives '
-                       'each volume to QEMU',
-    libvirt_pool_group='Tenks\' pool directory is root\'s; libvirt gives '
-                       'each volume to QEMU',
     libvirt_require_vt='libvirt_vm_engine auto already falls back to '
                        'plain QEMU',
     sushy_emulator_conf_path='the emulator\'s files live in Tenks\' state '

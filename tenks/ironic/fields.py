@@ -18,6 +18,7 @@ with what Ironic returned.
 
 import re
 
+from tenks import arches
 from tenks import config
 from tenks import model
 from tenks import units
@@ -117,7 +118,7 @@ def _properties(node, wanted):
         'cpus': node.vcpus,
         'memory_mb': node.memory_mb,
         'local_gb': units.to_gib(volumes[0].capacity) if volumes else 0,
-        'cpu_arch': 'x86_64',
+        'cpu_arch': arches.of(node.arch).name,
         'capabilities': ','.join('%s:%s' % item
                                  for item in sorted(capabilities.items())),
     }

@@ -18,17 +18,22 @@ Pure: rendering and parsing are tested against golden documents.
 import os
 import xml.etree.ElementTree as ET
 
+from tenks import arches
+
 NAMESPACE = 'https://opendev.org/openstack/tenks/node/1'
 ET.register_namespace('tenks', NAMESPACE)
 
 
 def render(node, volume_paths, engine, emulator=None, console_log=None,
-           cluster_id='', arch='x86_64', trust_rx_filters=False, efi=None):
+           cluster_id='', trust_rx_filters=False, efi=None):
     """The domain XML of node; volume_paths in the node's volume order.
 
     efi is (firmware, variable store template, its format) to use those
-    files for UEFI rather than the ones libvirt finds.
+    files for UEFI rather than the ones libvirt finds. The devices are
+    those every architecture's machine has (virtio, a serial port libvirt
+    gives the machine's own model: pl011 on aarch64's virt).
     """
+    arch = arches.of(node.arch)
     domain = ET.Element('domain', type=engine)
     _text(domain, 'name', node.name)
     _text(domain, 'uuid', node.uuid)
@@ -39,10 +44,11 @@ def render(node, volume_paths, engine, emulator=None, console_log=None,
                   spec=node.spec)
     _os(domain, node.boot_mode, arch, efi)
     features = ET.SubElement(domain, 'features')
-    ET.SubElement(features, 'acpi')
-    ET.SubElement(features, 'apic')
-    if node.cpu_mode:
-        ET.SubElement(domain, 'cpu', mode=node.cpu_mode)
+    for feature in arch.features:
+        ET.SubElement(features, feature)
+    cpu_mode = node.cpu_mode or arch.cpu_mode(engine)
+    if cpu_mode:
+        ET.SubElement(domain, 'cpu', mode=cpu_mode)
     _text(domain, 'on_crash', 'destroy')
     devices = ET.SubElement(domain, 'devices')
     if emulator:
@@ -83,7 +89,7 @@ def _os(domain, boot_mode, arch, efi):
     os_element = ET.SubElement(domain, 'os')
     if boot_mode == 'uefi' and not efi:
         os_element.set('firmware', 'efi')
-    _text(os_element, 'type', 'hvm', arch=arch, machine='q35')
+    _text(os_element, 'type', 'hvm', arch=arch.name, machine=arch.machine)
     if boot_mode == 'uefi' and efi:
         _text(os_element, 'loader', efi[0], readonly='yes', type='pflash')
         ET.SubElement(os_element, 'nvram', template=efi[1],

@@ -23,6 +23,7 @@ import os
 
 import libvirt
 
+from tenks import arches
 from tenks import contracts
 from tenks import exception
 from tenks import plan
@@ -38,6 +39,41 @@ def _engine(ctx, hypervisor):
         engine_detect.detect(
             ctx.cluster.libvirt.engine, ctx.hypervisors.host(hypervisor),
             _probe_cache(ctx, hypervisor))), keep=True)
+
+
+def _node_engine(ctx, hypervisor, node):
+    """The domain type of node there; an error if libvirt cannot run it.
+
+    KVM runs the host's own architecture only: `auto` emulates the others
+    with plain QEMU, as the libvirt-vm role does.
+    """
+    offered = libvirt_facts.guests(ctx, hypervisor)
+    types = offered.get(node.arch)
+    if not types:
+        raise exception.ArchitectureUnsupported(
+            node_type=node.type, arch=node.arch, hypervisor=hypervisor.name,
+            offered=sorted(offered))
+    engine = _engine(ctx, hypervisor)
+    if engine not in types and ctx.cluster.libvirt.engine == 'auto':
+        engine = 'qemu'
+    if engine not in types:
+        raise exception.EngineUnsupported(
+            node_type=node.type, arch=node.arch, hypervisor=hypervisor.name,
+            engine=engine, offered=types)
+    _check_firmware(ctx, hypervisor, node, engine)
+    return engine
+
+
+def _check_firmware(ctx, hypervisor, node, engine):
+    """A UEFI node libvirt finds no firmware for would fail at power on."""
+    if node.boot_mode != 'uefi' or domain_xml.efi_files(
+            ctx.cluster.libvirt):
+        return
+    arch = arches.of(node.arch)
+    if 'efi' not in libvirt_facts.firmware(ctx, hypervisor, arch, engine):
+        raise exception.FirmwareMissing(
+            node_type=node.type, arch=arch.name, hypervisor=hypervisor.name,
+            package=arch.uefi_package)
 
 
 def _probe_cache(ctx, hypervisor):
@@ -75,10 +111,9 @@ class Domains(contracts.Kind):
         xml = domain_xml.render(
             node, [os.path.join(settings.pool_path, volume.name)
                    for volume in node.volumes],
-            engine=_engine(ctx, hypervisor),
+            engine=_node_engine(ctx, hypervisor, node),
             emulator=settings.emulator,
             console_log=console, cluster_id=ctx.cluster_id,
-            arch=settings.arch,
             trust_rx_filters=settings.trust_guest_rx_filters,
             efi=domain_xml.efi_files(settings))
         return {'xml': xml, 'facts': domain_xml.parse(xml),

@@ -18,6 +18,7 @@ capacity scheduler (tenks.schedulers) weighs.
 
 import functools
 import os
+import xml.etree.ElementTree as ET
 
 import libvirt
 
@@ -145,6 +146,50 @@ def _existing_parent(path):
 
 def pool_names(conn):
     return set(conn.listStoragePools() + conn.listDefinedStoragePools())
+
+
+def parse_guests(xml):
+    """{guest arch: the domain types libvirt runs it with} of capabilities.
+
+    xml is what virConnectGetCapabilities returns; an arch is listed only
+    when its emulator is installed.
+    """
+    guests = {}
+    for guest in ET.fromstring(xml).findall('guest'):
+        arch = guest.find('arch')
+        if guest.findtext('os_type') != 'hvm' or arch is None:
+            continue
+        types = guests.setdefault(arch.get('name'), [])
+        types.extend(domain.get('type') for domain in arch.findall('domain')
+                     if domain.get('type') not in types)
+    return {name: tuple(types) for name, types in guests.items()}
+
+
+def guests(ctx, hypervisor):
+    """parse_guests of the hypervisor's libvirt, read once per run."""
+    return ctx.facts.cached(('guests', hypervisor.name), lambda: (
+        parse_guests(ctx.hypervisors.connection(
+            hypervisor).getCapabilities())), keep=True)
+
+
+def parse_firmware(xml):
+    """The firmware libvirt can choose by itself (efi), of domcapabilities.
+
+    Without a firmware descriptor for the guest (no OVMF or AAVMF
+    installed) the list is empty.
+    """
+    root = ET.fromstring(xml)
+    return tuple(value.text for value in root.findall(
+        "os/enum[@name='firmware']/value"))
+
+
+def firmware(ctx, hypervisor, arch, engine):
+    """parse_firmware of arch (a tenks.arches.Arch) there, once a run."""
+    return ctx.facts.cached(
+        ('firmware', hypervisor.name, arch.name, engine), lambda: (
+            parse_firmware(ctx.hypervisors.connection(
+                hypervisor).getDomainCapabilities(
+                    None, arch.name, arch.machine, engine, 0))), keep=True)
 
 
 def domain_facts(ctx, hypervisor):

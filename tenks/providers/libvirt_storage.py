@@ -21,6 +21,7 @@ import os
 import xml.etree.ElementTree as ET
 
 from tenks import contracts
+from tenks import exception
 from tenks import plan
 from tenks.providers import libvirt_facts
 
@@ -33,8 +34,11 @@ class Pool(contracts.Kind):
 
     def want(self, ctx, hypervisor):
         settings = ctx.cluster.libvirt
-        return {} if ctx.teardown else {settings.pool_name:
-                                        settings.pool_path}
+        if ctx.teardown:
+            return {}
+        return {settings.pool_name: {
+            'path': settings.pool_path,
+            'permissions': _permissions(ctx, hypervisor, settings)}}
 
     @libvirt_facts.translated
     def observe(self, ctx, hypervisor, want):
@@ -54,12 +58,23 @@ class Pool(contracts.Kind):
             owned = ((made == settings.pool_name
                       or mark in volumes)
                      and volumes - {mark} <= known)
-            have[settings.pool_name] = plan.Observed(owned, pool.isActive())
+            facts = {'active': pool.isActive(), 'permissions': {}}
+            if want.get(settings.pool_name, {}).get('permissions') and \
+                    facts['active']:
+                # An active pool's XML has its directory's actual ones.
+                facts['permissions'] = parse_permissions(pool.XMLDesc(0))
+            have[settings.pool_name] = plan.Observed(owned, facts)
         return have
 
     @staticmethod
-    def compare(want, active):
-        return None if active else 'inactive'
+    def compare(want, have):
+        if not have['active']:
+            return 'inactive'
+        changed = ['%s %s, wanted %s' % (key, have['permissions'].get(key),
+                                         value)
+                   for key, value in sorted(want['permissions'].items())
+                   if have['permissions'].get(key) != value]
+        return 'permissions: %s' % '; '.join(changed) if changed else None
 
     @libvirt_facts.translated
     def apply(self, ctx, hypervisor, actions):
@@ -70,7 +85,9 @@ class Pool(contracts.Kind):
                 ctx.outcomes.hypervisor(hypervisor.name, pool=action.name)
                 _create_pool(conn, action.name, action.want, _pool_mark(ctx))
             elif action.verb == plan.UPDATE:
-                conn.storagePoolLookupByName(action.name).create()
+                _update_pool(ctx.hypervisors.host(hypervisor),
+                             conn.storagePoolLookupByName(action.name),
+                             action)
             elif action.verb == plan.DELETE:
                 _delete_pool(conn.storagePoolLookupByName(action.name),
                              _pool_mark(ctx))
@@ -132,12 +149,83 @@ def _pool_mark(ctx):
     return '.tenks-%s' % ctx.cluster_id
 
 
-def _create_pool(conn, name, path, mark):
+def _permissions(ctx, hypervisor, settings):
+    """The pool directory's wanted mode, uid and gid; those given only.
+
+    libvirt takes ids: names are looked up on the hypervisor, once a run.
+    """
+    wanted = {'mode': settings.pool_mode}
+    for key, database, given in (('owner', 'passwd', settings.pool_owner),
+                                 ('group', 'group', settings.pool_group)):
+        if given is not None and not given.isdigit():
+            given = ctx.facts.cached(
+                ('account', hypervisor.name, database, given),
+                lambda: _account_id(ctx.hypervisors.host(hypervisor),
+                                    hypervisor, database, given, key),
+                keep=True)
+        wanted[key] = given
+    return {key: value for key, value in wanted.items() if value is not None}
+
+
+def _account_id(host, hypervisor, database, name, key):
+    result = host.execute(['getent', database, name])
+    fields = result.stdout.split(':')
+    if result.returncode or len(fields) < 3:
+        raise exception.AccountUnknown(
+            key='libvirt_pool_%s' % key, name=name,
+            hypervisor=hypervisor.name,
+            what='user' if database == 'passwd' else 'group')
+    return fields[2]
+
+
+def pool_xml(name, path, permissions, uuid=None):
+    """A directory pool's XML; permissions as _permissions gives them."""
     pool_element = ET.Element('pool', type='dir')
     ET.SubElement(pool_element, 'name').text = name
+    if uuid:
+        ET.SubElement(pool_element, 'uuid').text = uuid
     target = ET.SubElement(pool_element, 'target')
     ET.SubElement(target, 'path').text = path
-    pool = conn.storagePoolDefineXML(ET.tostring(pool_element, 'unicode'))
+    if permissions:
+        element = ET.SubElement(target, 'permissions')
+        for key in ('mode', 'owner', 'group'):
+            if key in permissions:
+                ET.SubElement(element, key).text = permissions[key]
+    return ET.tostring(pool_element, 'unicode')
+
+
+def parse_permissions(xml):
+    """{mode, owner, group} of a pool's XML, those it holds."""
+    element = ET.fromstring(xml).find('target/permissions')
+    if element is None:
+        return {}
+    return {child.tag: child.text for child in element
+            if child.tag in ('mode', 'owner', 'group')}
+
+
+def _update_pool(host, pool, action):
+    if not action.have['active']:
+        pool.create()
+        return
+    # A built, active pool's directory is changed in place (pool-build
+    # refuses an active pool), and its definition keeps the new values
+    # for the next build.
+    permissions, path = action.want['permissions'], action.want['path']
+    if 'owner' in permissions or 'group' in permissions:
+        # chown's "uid:" would also set the group: name only what is given.
+        spec = permissions.get('owner', '')
+        if 'group' in permissions:
+            spec += ':' + permissions['group']
+        host.run(['chown', spec, path])
+    if 'mode' in permissions:
+        host.run(['chmod', permissions['mode'], path])
+    pool.connect().storagePoolDefineXML(pool_xml(
+        pool.name(), path, permissions, pool.UUIDString()))
+
+
+def _create_pool(conn, name, want, mark):
+    pool = conn.storagePoolDefineXML(pool_xml(name, want['path'],
+                                              want['permissions']))
     pool.build()
     pool.setAutostart(True)
     pool.create()

@@ -12,7 +12,10 @@
 
 """Deploy, drive and tear down real clusters on this host."""
 
+import grp
 import json
+import os
+import stat
 import time
 import xml.etree.ElementTree as ET
 
@@ -166,8 +169,13 @@ class TestOpenvswitchBios(DeployTestCase):
 class TestLinuxBridgeUefi(DeployTestCase):
 
     def test_deploy_drive_teardown(self):
+        # A pool directory only root and the kvm group (QEMU's) may enter,
+        # as the libvirt-host role's libvirt_pool_* set it.
         path = self.deploy_two_physnets(default_boot_mode='uefi',
-                                        bridge_type='linuxbridge')
+                                        bridge_type='linuxbridge',
+                                        libvirt_pool_mode=750,
+                                        libvirt_pool_group='kvm')
+        self.assert_pool_permissions(0o750)
         nodes = self.state()['nodes']
         for node in nodes.values():
             self.assert_hardware(node, 'uefi')
@@ -180,4 +188,17 @@ class TestLinuxBridgeUefi(DeployTestCase):
 
         self.assert_power_cycle(node, assert_ovmf)
         self.assert_idempotent(path)
+        os.chmod(os.path.join(self.workdir, 'pool'), 0o700)
+        plan = json.loads(self.tenks('plan', path, '-f', 'json').stdout)
+        self.assertEqual([('update', 'pool', 'permissions: mode 0700, '
+                           'wanted 0750')],
+                         [(a['Action'], a['Kind'], a['Reason'])
+                          for a in plan])
+        self.tenks('deploy', path)
+        self.assert_pool_permissions(0o750)
         self.assert_clean_teardown(path)
+
+    def assert_pool_permissions(self, mode):
+        info = os.stat(os.path.join(self.workdir, 'pool'))
+        self.assertEqual((mode, grp.getgrnam('kvm').gr_gid),
+                         (stat.S_IMODE(info.st_mode), info.st_gid))

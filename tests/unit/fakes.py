@@ -20,6 +20,7 @@ and scheduler, so their records are shaped as a deploy would make them.
 import os
 import random
 import subprocess
+import xml.etree.ElementTree as ET
 
 from tenks import conf as tenks_conf
 from tenks import config
@@ -31,6 +32,10 @@ from tenks import schedule
 from tenks import state as state_module
 
 STATE_PATH = '/srv/tenks/state.json'
+# virConnectGetCapabilities of libvirt 9 on this project's Debian 12 host
+# with qemu-system-x86 and qemu-system-arm (machine lists shortened).
+CAPABILITIES_FILE = os.path.join(os.path.dirname(__file__), 'libvirt',
+                                 'capabilities-x86_64-host.xml')
 CREDENTIALS = {'ipmi_username': 'tenks', 'ipmi_password': 'pw',
                'redfish_username': 'tenks', 'redfish_password': 'rpw'}
 
@@ -50,6 +55,31 @@ def cluster_data(count=2, **extra):
     }
     data.update(extra)
     return data
+
+
+def domain_capabilities(emulator, arch, machine, virttype, flags=0,
+                        firmware=True):
+    """virConnectGetDomainCapabilities as captured there, up to <os>.
+
+    Without firmware, as libvirt answers when no descriptor is installed.
+    """
+    path = os.path.join(os.path.dirname(CAPABILITIES_FILE),
+                        'domcapabilities-%s-%s.xml' % (arch, machine))
+    with open(path) as stream:
+        xml = stream.read()
+    if not firmware:
+        xml = xml.replace('<value>efi</value>', '')
+    return xml
+
+
+def capabilities(without=()):
+    """The captured capabilities, less the guest arches named."""
+    with open(CAPABILITIES_FILE) as stream:
+        root = ET.fromstring(stream.read())
+    for guest in root.findall('guest'):
+        if guest.find('arch').get('name') in without:
+            root.remove(guest)
+    return ET.tostring(root, encoding='unicode')
 
 
 def scheduled(data=None, previous=None, seed=1):

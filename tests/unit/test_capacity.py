@@ -523,6 +523,11 @@ class FakeConnection:
     def getInfo(self):
         return ['x86_64', 7936, 4, 2400, 1, 1, 4, 1]
 
+    def getCapabilities(self):
+        return fakes.capabilities()
+
+    getDomainCapabilities = staticmethod(fakes.domain_capabilities)
+
     def listAllDomains(self, flags=0):
         return list(self.domains)
 

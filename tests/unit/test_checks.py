@@ -50,7 +50,8 @@ def domain_facts(**changes):
     facts = {'name': 'tk0', 'uuid': UUID, 'cluster': CLUSTER,
              'memory_mb': 256, 'vcpus': 1, 'boot_mode': 'bios',
              'nics': [(MAC0, 'tk0-0n'), (MAC1, 'tk0-1n')],
-             'disks': ['/var/lib/tenks/pool/tk0vol0'], 'console_log': None}
+             'disks': ['/var/lib/tenks/pool/tk0vol0'], 'console_log': None,
+             'arch': 'x86_64'}
     facts.update(changes)
     return facts
 

@@ -169,7 +169,7 @@ class TestRoleVariables(AnsibleFileTestCase):
 
 ROLE_ERRORS = [
     ('libvirt_vm_arch', 'mips', "libvirt_vm_arch: 'mips' is not one of "
-     "x86_64"),
+     "x86_64, aarch64"),
     ('libvirt_pool_type', 'logical', "libvirt_pool_type: 'logical': Tenks "
      "makes directory pools only (dir)"),
     ('libvirt_vm_default_console_log_dir', 'logs',

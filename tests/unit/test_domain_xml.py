@@ -139,9 +139,43 @@ class TestRender(testtools.TestCase):
         self.assertEqual('yes', root.find('devices/interface').get(
             'trustGuestRxFilters'))
 
-    def test_arch(self):
-        root = self.root(node(), [], 'qemu', arch='x86_64')
-        self.assertEqual('x86_64', root.find('os/type').get('arch'))
+    def test_x86_64(self):
+        root = self.root(node(), [], 'qemu')
+        self.assertEqual(('x86_64', 'q35'),
+                         (root.find('os/type').get('arch'),
+                          root.find('os/type').get('machine')))
+        self.assertEqual(['acpi', 'apic'],
+                         [f.tag for f in root.find('features')])
+
+    def test_aarch64_as_the_libvirt_vm_role_builds_it(self):
+        root = self.root(node(arch='aarch64', boot_mode='uefi'), VOLUMES,
+                         'qemu', console_log='/l/tk0.log')
+        self.assertEqual(('aarch64', 'virt'),
+                         (root.find('os/type').get('arch'),
+                          root.find('os/type').get('machine')))
+        # The GIC is libvirt's to add; x86's APIC does not exist there.
+        self.assertEqual(['acpi'], [f.tag for f in root.find('features')])
+        self.assertEqual('maximum', root.find('cpu').get('mode'))
+        self.assertEqual('efi', root.find('os').get('firmware'))
+        self.assertEqual(['virtio', 'virtio'],
+                         [t.get('bus') for t in
+                          root.findall('devices/disk/target')])
+        self.assertEqual(['virtio', 'virtio'],
+                         [m.get('type') for m in
+                          root.findall('devices/interface/model')])
+        # A serial port of no model: libvirt gives virt its pl011.
+        serial = root.find('devices/serial/target')
+        self.assertEqual({'port': '0'}, serial.attrib)
+        self.assertEqual('aarch64', domain_xml.parse(ET.tostring(
+            root, 'unicode'))['arch'])
+
+    def test_aarch64_cpu_mode(self):
+        arm = node(arch='aarch64', boot_mode='uefi')
+        self.assertEqual('host-passthrough', self.root(
+            arm, [], 'kvm').find('cpu').get('mode'))
+        given = node(arch='aarch64', boot_mode='uefi', cpu_mode='custom')
+        self.assertEqual('custom', self.root(
+            given, [], 'qemu').find('cpu').get('mode'))
 
     def test_bios_has_no_firmware(self):
         os_element = self.root(node(), [], 'qemu').find('os')

@@ -63,6 +63,29 @@ CASES = [
      "'small' needs 1 vCPU; hv0 is full; hv1 is full."),
     (exc.NoFreeLinkName, exc.ScheduleError, dict(node='tk0'),
      'No free link name for node tk0'),
+    (exc.AccountUnknown, exc.HostError,
+     dict(key='libvirt_pool_owner', what='user', name='nova',
+          hypervisor='hv0'),
+     "libvirt_pool_owner: no user 'nova' on hypervisor hv0; name one that "
+     "exists there, or its numeric id."),
+    (exc.ArchitectureUnsupported, exc.ProviderError,
+     dict(node_type='arm', arch='aarch64', hypervisor='hv0',
+          offered=['i686', 'x86_64']),
+     "Node type 'arm' is aarch64, which the libvirt of hypervisor hv0 "
+     "cannot run (it runs i686, x86_64); install its QEMU there "
+     "(tools/setup-host.sh) or choose another libvirt_vm_arch."),
+    (exc.EngineUnsupported, exc.ProviderError,
+     dict(node_type='arm', arch='aarch64', hypervisor='hv0', engine='kvm',
+          offered=['qemu']),
+     "Node type 'arm' is aarch64, which the libvirt of hypervisor hv0 "
+     "runs with qemu, not libvirt_vm_engine kvm."),
+    (exc.FirmwareMissing, exc.ProviderError,
+     dict(node_type='arm', arch='aarch64', hypervisor='hv0',
+          package='qemu-efi-aarch64'),
+     "Node type 'arm' boots UEFI, but the libvirt of hypervisor hv0 finds "
+     "no UEFI firmware for aarch64; install qemu-efi-aarch64 there "
+     "(tools/setup-host.sh) or give libvirt_vm_ovmf_efi_firmware_path and "
+     "libvirt_vm_ovmf_efi_variable_store_path."),
     (exc.StateUnreadable, exc.StateError,
      dict(path='/s.json', reason='denied'),
      'Cannot read state file /s.json: denied'),

@@ -74,6 +74,11 @@ class FakeConnection:
     def listAllDomains(self, flags=0):
         return self.domains
 
+    def getCapabilities(self):
+        return fakes.capabilities()
+
+    getDomainCapabilities = staticmethod(fakes.domain_capabilities)
+
 
 class TestMediaVolumes(testtools.TestCase):
 
