@@ -274,7 +274,8 @@ class TestDevStackHarness(testtools.TestCase):
         node_type = cluster['node_types']['devstack']
         # Ironic's VMs: 2750 MB, 2 vCPUs, a DISK+1 GiB volume, 2 NICs.
         self.assertEqual({
-            'memory_mb': 2750, 'vcpus': 2, 'volumes': [{'capacity': '5GiB'}],
+            'memory_mb': 2750, 'vcpus': 2, 'arch': 'x86_64',
+            'volumes': [{'capacity': '5GiB'}],
             'physical_networks': ['public', 'public'],
             'ironic_driver': 'ipmi'}, node_type)
         spec = cluster['specs'][0]
