@@ -182,7 +182,7 @@ class TestPhases(DevStackMixin, testtools.TestCase):
         """The cluster file DevStack's Ironic defaults give."""
         cluster = {
             'node_types': {'devstack': {
-                'memory_mb': memory_mb, 'vcpus': vcpus,
+                'memory_mb': memory_mb, 'vcpus': vcpus, 'arch': 'x86_64',
                 'volumes': [{'capacity': disk}],
                 'physical_networks': [physnet], 'ironic_driver': driver}},
             'specs': [{'type': 'devstack', 'count': 2,
