@@ -233,10 +233,12 @@ class TestPhases(DevStackMixin, testtools.TestCase):
         with open(os.path.join(etc, 'tenks.conf'), 'w') as stream:
             stream.write('[DEFAULT]\nworkers = 4\n\n[ssh]\nuser = stack\n')
         cluster = os.path.join(self.workdir, 'clusters', 'mine.yaml')
+        log_dir = os.path.join(self.workdir, 'srv-log', 'tenks')
         result = self.phase(
             'stack', 'post-config', TENKS_CONF_DIR=etc,
             TENKS_CLUSTER_FILE=cluster,
-            TENKS_STATE_DIR='/srv/tenks', TENKS_LOG_DIR='/srv/log/tenks',
+            # Post-config writes the masked copies into the log directory.
+            TENKS_STATE_DIR='/srv/tenks', TENKS_LOG_DIR=log_dir,
             TENKS_CLOUD='my-cloud', TENKS_TARGET_STATE='available',
             TENKS_RESOURCE_CLASS='large', TENKS_DRIVER='redfish',
             TENKS_BOOT_MODE='bios', TENKS_DEPLOY_KERNEL='k1',
@@ -260,7 +262,7 @@ class TestPhases(DevStackMixin, testtools.TestCase):
                       'network(s)', result.stdout)
         self.assertEqual({
             'DEFAULT': {'workers': '4', 'state_dir': '/srv/tenks',
-                        'log_dir': '/srv/log/tenks',
+                        'log_dir': log_dir,
                         'daemon_supervisor': 'none'},
             'ssh': {'user': 'stack'},
             'ironic': {'cloud': 'my-cloud', 'target_state': 'available'},
@@ -280,7 +282,7 @@ class TestPhases(DevStackMixin, testtools.TestCase):
         }, self.ini(os.path.join(etc, 'tenks.conf')))
         self.assertEqual({
             'node_types': {'devstack': {
-                'memory_mb': 512, 'vcpus': 2,
+                'memory_mb': 512, 'vcpus': 2, 'arch': 'x86_64',
                 'volumes': [{'capacity': '4GiB'}, {'capacity': '4GiB'}],
                 'physical_networks': ['prov', 'tenant'],
                 'ironic_driver': 'redfish'}},
@@ -303,6 +305,16 @@ class TestPhases(DevStackMixin, testtools.TestCase):
             'wait_for_placement': True,
             'bmc_emulators': {'ipmi': 'tenks-ipmi'},
         }, self.yaml(cluster))
+        # The copies for the job's logs hold no password.
+        logged = os.path.join(log_dir, 'etc')
+        self.assertEqual(['mine.yaml', 'tenks.conf'],
+                         sorted(os.listdir(logged)))
+        masked = self.ini(os.path.join(logged, 'tenks.conf'))
+        self.assertEqual(('***', '***', 'bmcuser'), (
+            masked['ipmi']['password'], masked['redfish']['password'],
+            masked['ipmi']['username']))
+        self.assertEqual(self.yaml(cluster), self.yaml(
+            os.path.join(logged, 'mine.yaml')))
 
     def test_post_config_own_cluster_file(self):
         own = os.path.join(self.workdir, 'own.yaml')
@@ -390,8 +402,9 @@ class TestPhases(DevStackMixin, testtools.TestCase):
         # No state file: nothing was deployed, or teardown already ran.
         self.phase('unstack')
         self.assertEqual([], self.recorded())
-        for path in (state_dir, log_dir):
-            os.makedirs(path)
+        os.makedirs(state_dir)
+        # Post-config made it, for the configuration's masked copies.
+        self.assertTrue(os.path.isdir(log_dir))
         state = os.path.join(state_dir, 'state.json')
         open(state, 'w').close()
         self.phase('unstack')
