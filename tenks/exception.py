@@ -194,6 +194,16 @@ class HostUnreachable(HostError):
                '({user}@{address}:{port}): {reason}')
 
 
+class HostConnectionLost(HostError):
+    """SSH to a hypervisor that had answered went away mid-command."""
+
+    message = ('Hypervisor {host} dropped its SSH connection '
+               '({user}@{address}:{port}) during `{command}` ({stderr}), '
+               'again each time Tenks could safely retry. Check that it is '
+               'up and its sshd reachable, then run the same command '
+               'again: it re-reads what exists and finishes from there.')
+
+
 class OwnershipError(TenksError):
     """A resource Tenks would manage exists but was not made by Tenks."""
 

@@ -107,10 +107,11 @@ class NetworkFacts:
 
 
 def read(host, cluster_id):
-    links = parse_links(host.run(['ip', '-j', '-d', 'link', 'show']))
+    links = parse_links(host.run(['ip', '-j', '-d', 'link', 'show'],
+                                 repeatable=True))
     ovs = {}
     if host.succeeds(['ovs-vsctl', '--timeout=5', 'show']):
-        ovs = parse_ovs(host.run(OVS_QUERY))
+        ovs = parse_ovs(host.run(OVS_QUERY, repeatable=True))
     return NetworkFacts(links, ovs, cluster_id,
                         lambda names: offload.read(host, names))
 

@@ -105,6 +105,14 @@ CASES = [
           reason='refused'),
      'Hypervisor hv1 is out of reach over SSH (root@203.0.113.5:22): '
      'refused'),
+    (exc.HostConnectionLost, exc.HostError,
+     dict(host='hv1', user='root', address='203.0.113.5', port=22,
+          command='ip -batch -', stderr='the connection closed'),
+     'Hypervisor hv1 dropped its SSH connection (root@203.0.113.5:22) '
+     'during `ip -batch -` (the connection closed), again each time Tenks '
+     'could safely retry. Check that it is up and its sshd reachable, then '
+     'run the same command again: it re-reads what exists and finishes '
+     'from there.'),
     (exc.OwnershipError, exc.TenksError,
      dict(kind='domain', name='tk0', host='hv0'),
      'domain tk0 exists on hv0 but was not created by this Tenks cluster; '
