@@ -260,6 +260,18 @@ class DaemonSilent(BMCError):
     message = '{daemon} on {host} port {port} did not answer {request!r}'
 
 
+class DaemonNotOurs(BMCError):
+    """Another process holds the control port of a daemon Tenks runs."""
+
+    message = ('{host}: {daemon} control port {port} is served by PID(s) '
+               '{pids}, not by this cluster\'s {daemon} ({ours}); Tenks '
+               'leaves the BMCs there alone. Give this cluster a free '
+               '[ipmi] vbmcd_control_port, or unset it so that each cluster '
+               'gets one of its own.')
+
+    joined = {'pids': ', '}
+
+
 class DaemonRefused(BMCError):
     message = '{daemon} {request} failed: {reasons}'
 

@@ -93,6 +93,12 @@ def connection_lost(code, stderr, master_alive):
         _CONNECTION_LOST.match(lines[-1]))
 
 
+def never_connected(stderr):
+    """Whether ssh failed before it had a connection at all."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return bool(lines) and lines[-1].startswith('ssh: connect to host ')
+
+
 def unit_name(pid_file):
     """The systemd unit of the daemon recorded in pid_file: one per file."""
     name = os.path.splitext(os.path.basename(pid_file))[0]
@@ -248,7 +254,8 @@ class SSHHost(Host):
         self.user = user
         self.port = port
         # Until the host first answers, a failure to connect is its being
-        # out of reach (hypervisors.reach), not a connection lost.
+        # out of reach (hypervisors.reach), not a connection lost; one
+        # made and then lost is lost.
         self.answered = False
         # Short: the control socket's path must fit a socket address.
         self._control_dir = tempfile.mkdtemp(prefix='tenks-ssh-')
@@ -273,7 +280,7 @@ class SSHHost(Host):
                     255, result.stderr, self._master_pid() is not None):
                 self.answered = True
                 return result
-            if not self.answered:
+            if not self.answered and never_connected(result.stderr):
                 return result
             raise exception.HostConnectionLost(
                 host=self.name, user=self.user, address=self.address,

@@ -140,6 +140,13 @@ CASES = [
     (exc.DaemonSilent, exc.BMCError,
      dict(daemon='vbmcd', host='hv0', port=50891, request='list'),
      "vbmcd on hv0 port 50891 did not answer 'list'"),
+    (exc.DaemonNotOurs, exc.BMCError,
+     dict(host='localhost', daemon='vbmcd', port=50991, pids=['7', '9'],
+          ours='PID 12'),
+     'localhost: vbmcd control port 50991 is served by PID(s) 7, 9, not by '
+     'this cluster\'s vbmcd (PID 12); Tenks leaves the BMCs there alone. '
+     'Give this cluster a free [ipmi] vbmcd_control_port, or unset it so '
+     'that each cluster gets one of its own.'),
     (exc.DaemonRefused, exc.BMCError,
      dict(daemon='vbmcd', request='add', reasons=['exists', 'port taken']),
      'vbmcd add failed: exists; port taken'),

@@ -135,11 +135,19 @@ class TestReconnect(testtools.TestCase):
         self.assertEqual(1, len(self.calls))
 
     def test_before_first_answer_out_of_reach_not_retried(self):
-        host = self.host(SSHD_DOWN, (0, '', True))
+        for outcome in (SSHD_DOWN, PORT_FILTERED):
+            host = self.host(outcome, (0, '', True))
+            host.answered = False
+            self.assertEqual(255, host.execute(['true'],
+                                               repeatable=True).returncode)
+        self.assertEqual(2, len(self.calls))
+
+    def test_first_connection_made_then_lost_is_retried(self):
+        host = self.host(KILLED_MID_COMMAND, (0, '', True))
         host.answered = False
-        self.assertEqual(255, host.execute(['true'],
-                                           repeatable=True).returncode)
-        self.assertEqual(1, len(self.calls))
+        self.assertEqual(0, host.execute(['true'],
+                                         repeatable=True).returncode)
+        self.assertTrue(host.answered)
 
 
 class TestHostCalls(testtools.TestCase):
