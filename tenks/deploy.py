@@ -27,6 +27,8 @@ import time
 from tenks import context as ctx_module
 from tenks import contracts
 from tenks import credentials
+from tenks import exception
+from tenks import hosts
 from tenks import ngs_files
 from tenks import plan as plan_module
 from tenks import plugins
@@ -34,6 +36,7 @@ from tenks import records
 from tenks import redact
 from tenks import schedule
 from tenks import state as state_module
+from tenks import waits
 
 LOG = logging.getLogger(__name__)
 
@@ -134,6 +137,34 @@ def plan(ctx):
             if index == 0 or kind.scope == contracts.PER_HYPERVISOR:
                 actions.extend(kind.plan(ctx, hypervisor))
     return plan_module.order(actions, [kind.name for kind in kinds])
+
+
+def converge(ctx, progress=lambda line: None):
+    """plan() and apply(); planned again if a hypervisor dropped SSH.
+
+    A command cut off by a dropped connection may or may not have taken
+    effect (an `ip -batch` half through), so it is not run again as it
+    was: what exists is read again and the rest planned from that, as
+    the next run would, a bounded number of times. Returns every action
+    taken.
+    """
+    done = []
+
+    def attempt():
+        ctx.facts.forget()
+        actions = plan(ctx)
+        apply(ctx, actions, progress)
+        done.extend(actions)
+
+    def on_retry(error, attempt, wait):
+        LOG.warning('%s dropped its SSH connection during `%s`; planning '
+                    'again from what exists in %.0f s (attempt %d of %d)',
+                    error.host, error.command, wait, attempt + 1,
+                    hosts.RECONNECT_ATTEMPTS)
+    waits.retried(attempt, lambda err: isinstance(
+        err, exception.HostConnectionLost), hosts.RECONNECT_ATTEMPTS,
+        hosts.RECONNECT_FIRST_WAIT, on_retry)
+    return done
 
 
 def apply(ctx, actions, progress=lambda line: None):

@@ -229,6 +229,16 @@ class AccountUnknown(HostError):
                'one that exists there, or its numeric id.')
 
 
+class HostConnectionLost(HostError):
+    """SSH to a hypervisor that had answered went away mid-command."""
+
+    message = ('Hypervisor {host} dropped its SSH connection '
+               '({user}@{address}:{port}) during `{command}` ({stderr}), '
+               'again each time Tenks could safely retry. Check that it is '
+               'up and its sshd reachable, then run the same command '
+               'again: it re-reads what exists and finishes from there.')
+
+
 class OwnershipError(TenksError):
     """A resource Tenks would manage exists but was not made by Tenks."""
 
@@ -315,6 +325,18 @@ class DaemonNotServing(BMCError):
 
 class DaemonSilent(BMCError):
     message = '{daemon} on {host} port {port} did not answer {request!r}'
+
+
+class DaemonNotOurs(BMCError):
+    """Another process holds the control port of a daemon Tenks runs."""
+
+    message = ('{host}: {daemon} control port {port} is served by PID(s) '
+               '{pids}, not by this cluster\'s {daemon} ({ours}); Tenks '
+               'leaves the BMCs there alone. Give this cluster a free '
+               '[ipmi] vbmcd_control_port, or unset it so that each cluster '
+               'gets one of its own.')
+
+    joined = {'pids': ', '}
 
 
 class DaemonRefused(BMCError):

@@ -49,7 +49,7 @@ _DISTRIBUTIONS = {
 
 def gather(host):
     """The facts of the hypervisor host (a tenks.hosts.Host) reaches."""
-    return parse(host.run(COMMAND))
+    return parse(host.run(COMMAND, repeatable=True))
 
 
 def parse(output):

@@ -17,6 +17,13 @@ is quoted for the remote shell, and the few fixed scripts used here take
 names as arguments. The local host and a remote one answer the same
 calls, so every resource kind works on either. Every command is counted
 so that benchmarks can report how much host work a change cost.
+
+An SSH connection that drops mid-command (not the command failing) is
+retried only for a repeatable command: a read, or a change that leaves
+the same result however often it runs (a whole file written, mkdir -p,
+rm -rf). Any other command may or may not have taken effect: it is
+never re-run blindly but raised as HostConnectionLost, and the run plans
+again from what it then observes (deploy.converge).
 """
 
 import collections
@@ -34,6 +41,7 @@ import sys
 import tempfile
 
 from tenks import exception
+from tenks import waits
 
 LOG = logging.getLogger(__name__)
 
@@ -56,6 +64,39 @@ _SPAWN_UNIT = ('umask 077; mkdir -p -- "${0%/*}" && echo $$ > "$0.tmp" '
 # The configuration files under a directory, each after a header line.
 _READ_ALL = ('for f in "$0"/*/"$1"; do [ -f "$f" ] || continue; '
              'printf "%s\\n" "==> $f"; cat "$f"; done')
+# How ssh itself words a connection that failed or went away, on the last
+# line it prints before exiting 255; a remote command's own exit 255
+# ends on the command's words instead. Not a refused key or host key:
+# trying again cannot fix those. A command sent through a master
+# connection that dies says nothing at all: the master being gone
+# afterwards tells that apart.
+_CONNECTION_LOST = re.compile(
+    r'^(ssh: connect to host |Connection (to \S+ )?(closed|reset)|'
+    r'Connection timed out|client_loop: |Timeout, server |'
+    r'packet_write_wait: |Read from remote host |'
+    r'(kex|ssh)_exchange_identification: |mux_client_|'
+    r'Control socket connect|ssh_dispatch_run_fatal: |Broken pipe)')
+RECONNECT_ATTEMPTS = 4
+RECONNECT_FIRST_WAIT = 1
+
+
+def connection_lost(code, stderr, master_alive):
+    """Whether a command's end over ssh says the connection went away.
+
+    code and stderr: the ssh command's; master_alive: whether the master
+    connection it went through still ran afterwards.
+    """
+    if code != 255:
+        return False
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return not master_alive or bool(lines) and bool(
+        _CONNECTION_LOST.match(lines[-1]))
+
+
+def never_connected(stderr):
+    """Whether ssh failed before it had a connection at all."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return bool(lines) and lines[-1].startswith('ssh: connect to host ')
 
 
 def unit_name(pid_file):
@@ -79,8 +120,11 @@ class Host:
     def _argv(self, argv):
         return argv
 
-    def execute(self, argv, input=None):
-        """Run argv there; return the completed process, whatever its code."""
+    def execute(self, argv, input=None, repeatable=False):
+        """Run argv there; return the completed process, whatever its code.
+
+        repeatable: argv may run again if the connection drops (above).
+        """
         self.commands += 1
         LOG.debug('%s: %s', self.name, shlex.join(argv))
         try:
@@ -91,9 +135,9 @@ class Host:
             raise exception.HostError(host=self.name, command=argv[0],
                                       code=127, stderr='command not found')
 
-    def run(self, argv, input=None, check=True):
+    def run(self, argv, input=None, check=True, repeatable=False):
         """Run argv; return its stdout, raising HostError on failure."""
-        result = self.execute(argv, input)
+        result = self.execute(argv, input, repeatable)
         if check and result.returncode:
             raise exception.HostError(
                 host=self.name, command=shlex.join(argv),
@@ -103,19 +147,19 @@ class Host:
 
     def succeeds(self, argv):
         """Whether argv exits 0; for probes whose failure is an answer."""
-        return self.execute(argv).returncode == 0
+        return self.execute(argv, repeatable=True).returncode == 0
 
     def read_file(self, path):
         """The text of path, or None when it cannot be read."""
-        result = self.execute(['cat', '--', path])
+        result = self.execute(['cat', '--', path], repeatable=True)
         return result.stdout if result.returncode == 0 else None
 
     def read_files(self, directory, name):
         """{path: text} of every directory/*/name."""
         files = {}
         path = None
-        for line in self.run(['sh', '-c', _READ_ALL, directory,
-                              name]).splitlines(keepends=True):
+        for line in self.run(['sh', '-c', _READ_ALL, directory, name],
+                             repeatable=True).splitlines(keepends=True):
             if line.startswith('==> ' + directory):
                 path = line[4:].rstrip('\n')
                 files[path] = ''
@@ -126,7 +170,8 @@ class Host:
     def write_file(self, path, text):
         """Write text to path, for its owner only: it may hold secrets."""
         try:
-            self.run(['sh', '-c', _WRITE, path], input=text)
+            self.run(['sh', '-c', _WRITE, path], input=text,
+                     repeatable=True)
         except exception.HostError as err:
             if os.strerror(errno.ENOSPC) in err.stderr:
                 raise exception.HostDiskFull(host=self.name, path=path)
@@ -138,18 +183,19 @@ class Host:
     def make_dirs(self, path, private=False):
         """mkdir -p; private: path and the parents it makes owner-only."""
         if private:
-            self.run(['sh', '-c', 'umask 077 && mkdir -p -- "$0"', path])
+            self.run(['sh', '-c', 'umask 077 && mkdir -p -- "$0"', path],
+                     repeatable=True)
         else:
-            self.run(['mkdir', '-p', '--', path])
+            self.run(['mkdir', '-p', '--', path], repeatable=True)
 
     def remove_tree(self, path):
-        self.run(['rm', '-rf', '--', path])
+        self.run(['rm', '-rf', '--', path], repeatable=True)
 
     def processes(self):
         """Every process there, with its session and state."""
         found = []
-        for line in self.run(['ps', '-e', '-o',
-                              'pid=,sid=,stat=,args=']).splitlines():
+        for line in self.run(['ps', '-e', '-o', 'pid=,sid=,stat=,args='],
+                             repeatable=True).splitlines():
             fields = line.split(None, 3)
             if len(fields) == 4:
                 found.append(Process(int(fields[0]), int(fields[1]),
@@ -205,6 +251,12 @@ class SSHHost(Host):
         super().__init__()
         self.name = name
         self.address = address
+        self.user = user
+        self.port = port
+        # Until the host first answers, a failure to connect is its being
+        # out of reach (hypervisors.reach), not a connection lost; one
+        # made and then lost is lost.
+        self.answered = False
         # Short: the control socket's path must fit a socket address.
         self._control_dir = tempfile.mkdtemp(prefix='tenks-ssh-')
         self._ssh = ['ssh', '-o', 'BatchMode=yes', '-o', 'ControlMaster=auto',
@@ -221,8 +273,38 @@ class SSHHost(Host):
     def _argv(self, argv):
         return self._ssh + [self.address, '--', shlex.join(argv)]
 
+    def execute(self, argv, input=None, repeatable=False):
+        def once():
+            result = super(SSHHost, self).execute(argv, input)
+            if result.returncode != 255 or not connection_lost(
+                    255, result.stderr, self._master_pid() is not None):
+                self.answered = True
+                return result
+            if not self.answered and never_connected(result.stderr):
+                return result
+            raise exception.HostConnectionLost(
+                host=self.name, user=self.user, address=self.address,
+                port=self.port, command=shlex.join(argv),
+                stderr=(result.stderr.strip().splitlines()
+                        or ['the connection closed'])[-1])
+
+        def on_retry(error, attempt, wait):
+            LOG.warning('%s dropped its SSH connection during `%s`; trying '
+                        'again in %.0f s (attempt %d of %d)', self.name,
+                        error.command, wait, attempt + 1, attempts)
+        attempts = RECONNECT_ATTEMPTS if repeatable else 1
+        return waits.retried(
+            once, lambda err: isinstance(err, exception.HostConnectionLost),
+            attempts, RECONNECT_FIRST_WAIT, on_retry)
+
     def local_port(self, port):
-        if port not in self._forwards:
+        master = self._master_pid()
+        if master is None:
+            # The master went away; the next command makes another.
+            self.run(['true'], repeatable=True)
+            master = self._master_pid()
+        local, made_on = self._forwards.get(port, (None, None))
+        if made_on is None or made_on != master:
             local = _free_local_port()
             self.commands += 1
             result = subprocess.run(
@@ -233,8 +315,20 @@ class SSHHost(Host):
                 raise exception.HostError(
                     host=self.name, command='ssh -O forward',
                     code=result.returncode, stderr=result.stderr.strip())
-            self._forwards[port] = local
-        return self._forwards[port]
+            self._forwards[port] = (local, master)
+        return local
+
+    def _master_pid(self):
+        """The PID of the master connection, whose forwards die with it.
+
+        A master that went away between commands is replaced by the next
+        command without an error: its PID tells a forward still there.
+        """
+        result = subprocess.run(self._ssh + ['-O', 'check', self.address],
+                                capture_output=True, text=True)
+        found = re.search(r'pid=(\d+)', result.stderr)
+        return int(found.group(1)) if result.returncode == 0 and found \
+            else None
 
     def close(self):
         subprocess.run(self._ssh + ['-O', 'exit', self.address],

@@ -108,7 +108,7 @@ class Hypervisors:
         if hypervisor.is_local:
             return host
         try:
-            host.run(['true'])
+            host.run(['true'], repeatable=True)
         except exception.HostError as err:
             host.close()
             del self._hosts[hypervisor.name]

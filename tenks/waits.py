@@ -15,7 +15,9 @@
 Every wait in Tenks polls: a daemon starting, a domain changing power, an
 Ironic node settling, Placement learning of a node. They differ only in
 what they ask, how often, for how long, and when waiting more is
-pointless (the daemon died); tenacity does the looping.
+pointless (the daemon died); tenacity does the looping. A call that
+failed on something transient (a dropped SSH connection) is tried again
+the same way, a bounded number of times.
 """
 
 import tenacity
@@ -35,3 +37,24 @@ def until(probe, timeout, interval, give_up=None):
         retry=tenacity.retry_if_result(lambda answer: not answer),
         retry_error_callback=lambda retry_state: None)
     return retrying(probe)
+
+
+def retried(call, transient, attempts, first_wait, on_retry=None):
+    """call()'s result, calling again while it raises a transient error.
+
+    transient(error) says which errors are worth another call; at most
+    attempts calls are made, the waits between them doubling from
+    first_wait seconds. The last error is raised as it came.
+    on_retry(error, attempt, wait), when given, is told of each retry.
+    """
+    def before_sleep(retry_state):
+        if on_retry is not None:
+            on_retry(retry_state.outcome.exception(),
+                     retry_state.attempt_number,
+                     retry_state.next_action.sleep)
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(attempts),
+        wait=tenacity.wait_exponential(multiplier=first_wait),
+        retry=tenacity.retry_if_exception(transient),
+        before_sleep=before_sleep, reraise=True)
+    return retrying(call)

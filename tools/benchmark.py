@@ -51,6 +51,8 @@ from tenks.artefacts import build
 from tenks.standalone import ironic as standalone_ironic
 from tenks.standalone import loopback
 
+import hostprobe
+
 TENKS = os.path.join(os.path.dirname(sys.executable), 'tenks')
 COST = re.compile(r'Run cost: (\d+) host commands, (\d+) libvirt calls, '
                   r'(\d+) Ironic writes; peak RSS (\d+) KiB')
@@ -60,10 +62,6 @@ BRIDGE = 'tkbench0'
 BOOT_DEVICE = 'tkbench0pn'
 BOOT_TIMEOUT = 600
 PREFIX = 'tkbench-'
-# What the command line of each BMC emulator's process holds.
-BMC_MARKERS = (b'vbmcd', b'sushy-emulator', b'tenks.bmc.sushy_media',
-               b'tenks.ipmi_emulator',
-               b'tenks.bmc.ipmi_emulator')
 
 
 class Bench:
@@ -71,18 +69,8 @@ class Bench:
     def __init__(self, workdir, env):
         self.workdir = workdir
         self.env = env
-        self.conf = os.path.join(workdir, 'tenks.conf')
         self.redfish_port = loopback.find_free_port()
-        with open(self.conf, 'w') as stream:
-            # The nodes are never booted: memory may be promised freely.
-            # A vbmcd of its own: another on the default control port
-            # would be handed this run's BMCs.
-            stream.write('[DEFAULT]\nstate_dir = %s\n'
-                         'memory_overcommit_ratio = 10\n[ironic]\n'
-                         'target_state = enroll\n[ipmi]\n'
-                         'vbmcd_control_port = %d\n' % (
-                             os.path.join(workdir, 'state'),
-                             loopback.find_free_port()))
+        self.conf = hostprobe.write_tenks_conf(workdir, 'enroll')
 
     def cluster(self, count, driver, emulator=None, node_type=None,
                 ironic_config=None, **overrides):
@@ -139,24 +127,8 @@ class Bench:
         }
 
     def bmc_rss_per_node(self, count):
-        total = 0
-        marker = self.workdir.encode()
-        for entry in os.listdir('/proc'):
-            if not entry.isdigit():
-                continue
-            try:
-                with open('/proc/%s/cmdline' % entry, 'rb') as stream:
-                    cmdline = stream.read()
-                with open('/proc/%s/environ' % entry, 'rb') as stream:
-                    environ = stream.read()
-                with open('/proc/%s/status' % entry) as stream:
-                    status = stream.read()
-            except OSError:
-                continue
-            if any(bmc in cmdline for bmc in BMC_MARKERS) and \
-                    marker in cmdline + environ:
-                rss = re.search(r'VmRSS:\s+(\d+) kB', status)
-                total += int(rss.group(1)) if rss else 0
+        total = sum(rss for rss, _ in hostprobe.bmc_processes(
+            self.workdir.encode()).values())
         return round(total / 1024 / count, 1)
 
     def run(self, count, driver, emulator=None):

@@ -38,6 +38,7 @@ Exits non-zero if a check failed.
 """
 
 import argparse
+import datetime
 import json
 import os
 import re
@@ -52,9 +53,9 @@ import yaml
 from tenks.standalone import ironic as standalone_ironic
 from tenks.standalone import loopback
 
+import hostprobe
+
 TENKS = os.path.join(os.path.dirname(sys.executable), 'tenks')
-BMC_MARKERS = (b'vbmcd', b'sushy-emulator', b'tenks.bmc.sushy_media',
-               b'tenks.ipmi_emulator')
 # What Ironic's conductor logs when a power call fails, during its power
 # sync or otherwise.
 POWER_FAILURES = re.compile(
@@ -78,30 +79,20 @@ class FastSyncIronic(standalone_ironic.StandaloneIronic):
 
 class Soak:
 
-    def __init__(self, workdir, env, ironic):
+    def __init__(self, workdir, env, ironic, stop_by=None):
         self.workdir = workdir
         self.env = env
         self.ironic = ironic
+        self.stop_by = stop_by
         tag = secrets.token_hex(2)
         self.prefix = 'tksk%s-' % tag
         self.bridge_prefix = 'tksk%s' % tag
         self.sources = ['tksks%s%d' % (tag, i) for i in (1, 2)]
         self.pool = 'tksk%s' % tag
         self.ipmi_start = 30000 + secrets.randbelow(3000) * 10
-        self.conf = os.path.join(workdir, 'tenks.conf')
+        self.conf = hostprobe.write_tenks_conf(workdir, 'manageable')
         self.state_file = os.path.join(workdir, 'state', 'state.json')
         self.path = os.path.join(workdir, 'cluster.yaml')
-        with open(self.conf, 'w') as stream:
-            # The nodes are never booted: memory may be promised freely.
-            # vbmcd's control port of its own: on the default one, a
-            # benchmark or another cluster on this host would reach this
-            # soak's vbmcd (or it theirs).
-            stream.write('[DEFAULT]\nstate_dir = %s\n'
-                         'memory_overcommit_ratio = 10\n[ironic]\n'
-                         'target_state = manageable\n[ipmi]\n'
-                         'vbmcd_control_port = %d\n' % (
-                             os.path.join(workdir, 'state'),
-                             loopback.find_free_port()))
         self.failures = []
 
     def write_cluster(self, ipmi, redfish=1, memory=256,
@@ -148,6 +139,10 @@ class Soak:
         self.failures.append(line)
         print('FAILED: %s' % line, file=sys.stderr)
 
+    def out_of_time(self):
+        """Whether --stop-by has come: no new round is begun then."""
+        return bool(self.stop_by) and time.time() >= self.stop_by
+
     def check(self, what, expected, seen):
         if expected != seen:
             self.fail('%s: expected %r, saw %r' % (what, expected, seen))
@@ -156,12 +151,7 @@ class Soak:
 
     def bmc_processes(self):
         """{pid: (RSS KiB, open fds)} of this soak's BMC emulators."""
-        found = {}
-        for pid, cmdline, environ in _processes():
-            if any(m in cmdline for m in BMC_MARKERS) and \
-                    self.workdir.encode() in cmdline + environ:
-                found[pid] = (_rss(pid), _fds(pid))
-        return found
+        return hostprobe.bmc_processes(self.workdir.encode())
 
     def leftovers(self):
         links = json.loads(subprocess.run(
@@ -178,10 +168,18 @@ class Soak:
              and link['ifname'] not in self.sources]
             + [d for d in domains.split() if d.startswith(self.prefix)]
             + [p for p in pools.split() if p == self.pool]
+            + ['volume %s' % v for v in self.volume_files()]
             + ['process %d' % pid for pid in self.bmc_processes()]
             + ['ironic node %s' % n.name for n in conn.baremetal.nodes()]
             + ['ironic port %s' % p.address
                for p in conn.baremetal.ports()])
+
+    def volume_files(self):
+        # The pool's directory: a volume libvirt forgot is still a file.
+        try:
+            return os.listdir(os.path.join(self.workdir, 'pool'))
+        except FileNotFoundError:
+            return []
 
     def ironic_conn(self):
         import openstack
@@ -189,12 +187,12 @@ class Soak:
 
     def host_fds(self):
         # Ironic's API and conductor workers are children of its process.
-        ironic = [pid for pid, cmdline, _ in _processes()
+        ironic = [pid for pid, cmdline, _ in hostprobe.processes()
                   if str(self.ironic.config_file).encode() in cmdline]
-        libvirtd = [pid for pid, cmdline, _ in _processes()
+        libvirtd = [pid for pid, cmdline, _ in hostprobe.processes()
                     if cmdline.split(b'\0')[0].endswith(b'libvirtd')]
-        return {'ironic': sum(_fds(pid) for pid in ironic),
-                'libvirtd': _fds(libvirtd[0]) if libvirtd else None}
+        return {'ironic': sum(hostprobe.fds(pid) for pid in ironic),
+                'libvirtd': hostprobe.fds(libvirtd[0]) if libvirtd else None}
 
     # The three parts.
 
@@ -202,6 +200,8 @@ class Soak:
         samples = []
         started = time.monotonic()
         for cycle in range(count):
+            if self.out_of_time():
+                break
             self.write_cluster(ipmi=2)
             self.tenks('deploy', self.path)
             # vbmcd, a process of its own per IPMI BMC, sushy-emulator.
@@ -210,7 +210,7 @@ class Soak:
             self.tenks('teardown', self.path)
             self.check('cycle %d leftovers' % cycle, [], self.leftovers())
             samples.append(self.host_fds())
-        return {'cycles': count,
+        return {'cycles': len(samples), 'cycles_asked': count,
                 'wall_s': round(time.monotonic() - started, 1),
                 'ironic_fds': _trend([s['ironic'] for s in samples]),
                 'libvirtd_fds (shared with other users)': _trend(
@@ -238,6 +238,8 @@ class Soak:
         self.tenks('deploy', self.path)
         rss, fds, walls = [], [], []
         for index in range(count):
+            if self.out_of_time():
+                break
             what, settings, daemons = self.CHANGES[index % len(self.CHANGES)]
             self.write_cluster(**settings)
             started = time.monotonic()
@@ -257,7 +259,8 @@ class Soak:
         self.tenks('teardown', self.path)
         self.check('after the reconfigurations: leftovers', [],
                    self.leftovers())
-        return {'reconfigurations': count,
+        return {'reconfigurations': len(walls),
+                'reconfigurations_asked': count,
                 'deploy_wall_s': _trend([round(w, 1) for w in walls]),
                 'bmc_rss_kib_after_each_round': rss,
                 'bmc_fds_after_each_round': fds}
@@ -267,15 +270,17 @@ class Soak:
         self.write_cluster(ipmi=nodes - redfish, redfish=redfish)
         self.tenks('deploy', self.path)
         offset = os.path.getsize(self.ironic.log_file)
-        deadline = time.monotonic() + minutes * 60
+        started = time.monotonic()
+        deadline = started + minutes * 60
         changes = 0
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not self.out_of_time():
             step = changes % 4
             self.write_cluster(
                 ipmi=nodes - redfish + (1 if step in (0, 1) else 0),
                 redfish=redfish, memory=288 if step in (1, 2) else 256)
             self.tenks('deploy', self.path)
             changes += 1
+        polled = time.monotonic() - started
         time.sleep(3)   # a last round of the power sync
         with open(self.ironic.log_file, errors='replace') as stream:
             stream.seek(offset)
@@ -289,40 +294,23 @@ class Soak:
         self.check('failed power calls', [], failures[:5])
         self.check('nodes in maintenance or of unknown power', [], broken)
         return {'nodes': nodes, 'redfish_nodes': redfish,
-                'minutes': minutes, 'sync_interval_s': 1,
+                'minutes': round(polled / 60, 1), 'minutes_asked': minutes,
+                'sync_interval_s': 1,
                 'reconfigurations_meanwhile': changes,
                 'failed_power_calls': len(failures),
                 'nodes_in_maintenance_or_unknown_power': len(broken)}
 
 
-def _processes():
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/cmdline' % entry, 'rb') as stream:
-                cmdline = stream.read()
-            with open('/proc/%s/environ' % entry, 'rb') as stream:
-                environ = stream.read()
-        except OSError:
-            continue
-        yield int(entry), cmdline, environ
-
-
-def _rss(pid):
-    try:
-        with open('/proc/%d/status' % pid) as stream:
-            found = re.search(r'VmRSS:\s+(\d+) kB', stream.read())
-    except OSError:
-        return 0
-    return int(found.group(1)) if found else 0
-
-
-def _fds(pid):
-    try:
-        return len(os.listdir('/proc/%d/fd' % pid))
-    except OSError:
-        return 0
+def _utc_today(hh_mm):
+    """The epoch seconds of HH:MM UTC, the next one to come; or None."""
+    if not hh_mm:
+        return None
+    now = datetime.datetime.now(datetime.timezone.utc)
+    hour, minute = (int(part) for part in hh_mm.split(':'))
+    when = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if when < now:
+        when += datetime.timedelta(days=1)
+    return when.timestamp()
 
 
 def _trend(values):
@@ -338,6 +326,9 @@ def main():
     parser.add_argument('--reconfigurations', type=int, default=200)
     parser.add_argument('--power-nodes', type=int, default=30)
     parser.add_argument('--power-minutes', type=float, default=10)
+    parser.add_argument('--stop-by', metavar='HH:MM',
+                        help='UTC time after which no part begins another '
+                        'round; each reports how many it ran')
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix='tenks-soak-')
     os.chmod(workdir, 0o755)    # QEMU must reach the pool inside
@@ -347,7 +338,7 @@ def main():
     env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(ironic.clouds_yaml),
                OS_CLOUD=ironic.cloud_name)
     os.environ.update(OS_CLIENT_CONFIG_FILE=str(ironic.clouds_yaml))
-    soak = Soak(workdir, env, ironic)
+    soak = Soak(workdir, env, ironic, _utc_today(args.stop_by))
     report = {'machine': {'cpus': os.cpu_count()}}
     made = []
     try:

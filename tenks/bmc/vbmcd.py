@@ -17,12 +17,21 @@ and log) so a vbmcd of the user is never touched, and talks to it through
 the control socket the vbmc CLI uses, without paying a CLI start-up per
 call. vbmcd's own pid file is not trusted; Tenks records the PID it
 started.
+
+Each cluster's vbmcd has a control port of its own unless one is
+configured: a free one chosen at its first start and recorded in its
+configuration file, among its files. Before the first request of a run,
+the process listening on the port must be the vbmcd Tenks started: a
+vbmcd of another cluster or of the user there is never handed BMCs nor
+asked to delete its own.
 """
 
 import configparser
+import hashlib
 import io
 import json
 import os
+import re
 
 import zmq
 
@@ -32,19 +41,84 @@ from tenks import waits
 
 START_TIMEOUT = 15
 REPLY_TIMEOUT_MS = 30000
+# Where a control port is chosen when none is configured: below the
+# kernel's ephemeral ports, which outgoing connections take.
+PORT_RANGE = (20000, 30000)
+_LISTENER_PID = re.compile(r'pid=(\d+)')
+
+
+def listeners(ss_output):
+    """{port: {PID, ...}} of what listens, from `ss -Htlnp`."""
+    found = {}
+    for line in ss_output.splitlines():
+        fields = line.split()
+        if len(fields) < 4 or not fields[3].rpartition(':')[2].isdigit():
+            continue
+        port = int(fields[3].rpartition(':')[2])
+        found.setdefault(port, set()).update(
+            int(pid) for pid in _LISTENER_PID.findall(line))
+    return found
+
+
+def choose_port(directory, taken):
+    """A control port for the vbmcd of directory's files, not in taken.
+
+    Derived from the directory, so that the clusters of a host start
+    from different ports; the first one not taken from there.
+    """
+    low, high = PORT_RANGE
+    first = int(hashlib.sha256(directory.encode()).hexdigest(), 16)
+    for offset in range(high - low):
+        port = low + (first + offset) % (high - low)
+        if port not in taken:
+            return port
+    raise ValueError('no free port in %d-%d' % PORT_RANGE)
 
 
 class Daemon:
     """Tenks' vbmcd on one hypervisor, its files in directory there."""
 
-    def __init__(self, host, directory, log_file, control_port):
+    def __init__(self, host, directory, log_file, control_port=None):
         self.host = host
         self.directory = directory
         self.config_dir = os.path.join(directory, 'bmcs')
         self.conf_file = os.path.join(directory, 'virtualbmc.conf')
         self.pid_file = os.path.join(directory, 'tenks-vbmcd.pid')
         self.log_file = log_file
-        self.port = control_port
+        self._port = control_port
+        # Whether the listener on the port was seen to be this vbmcd.
+        self._checked = False
+
+    @property
+    def port(self):
+        """The control port: configured, else recorded with the files."""
+        if self._port is None:
+            self._port = self._recorded_port()
+        return self._port
+
+    def _recorded_port(self):
+        conf = configparser.ConfigParser()
+        conf.read_string(self.host.read_file(self.conf_file) or '')
+        port = conf.get('default', 'server_port', fallback='')
+        return int(port) if port.isdigit() else None
+
+    def _listeners(self):
+        return listeners(self.host.run(['ss', '-Htlnp'], repeatable=True))
+
+    def _check_ours(self):
+        """Raise DaemonNotOurs if another process serves the port."""
+        if self._checked:
+            return
+        holders = self._listeners().get(self.port, set())
+        if not holders:
+            return      # nothing to talk to yet: the request times out
+        ours = self.pid()
+        if ours not in holders:
+            raise exception.DaemonNotOurs(
+                daemon='vbmcd', host=self.host.name, port=self.port,
+                pids=[str(pid) for pid in sorted(holders)],
+                ours='PID %d' % ours if ours else 'not running')
+        self._checked = True
 
     def pid(self):
         """PID of the vbmcd Tenks started, if it still runs."""
@@ -54,14 +128,22 @@ class Daemon:
         return self.host.is_dir(self.directory)
 
     def start(self):
+        if self.port is None:
+            self._port = choose_port(self.directory, self._listeners())
         self.host.make_dirs(self.config_dir, private=True)
         self.host.write_file(self.conf_file, self._conf())
         # What is left of a vbmcd that died would keep the ports.
         process.terminate(self.host, self.pid_file, 'vbmcd')
+        self._checked = False
         self.host.spawn([self.host.executable('vbmcd'), '--foreground'],
                         self.pid_file, self.log_file,
                         env={'VIRTUALBMC_CONFIG': self.conf_file})
-        self._wait_until_serving()
+        try:
+            self._wait_until_serving()
+        except exception.DaemonNotOurs:
+            # Another's port: the vbmcd just started cannot serve there.
+            process.terminate(self.host, self.pid_file, 'vbmcd')
+            raise
 
     def _conf(self):
         conf = configparser.ConfigParser()
@@ -87,7 +169,7 @@ class Daemon:
     def _serving(self):
         try:
             self.call('list', timeout_ms=500)
-        except exception.BMCError:
+        except (exception.DaemonSilent, exception.DaemonRefused):
             return False
         return True
 
@@ -98,6 +180,7 @@ class Daemon:
 
     def call(self, command, timeout_ms=REPLY_TIMEOUT_MS, **arguments):
         """Send one control request; return the reply or raise BMCError."""
+        self._check_ours()
         context = zmq.Context.instance()
         socket = context.socket(zmq.REQ)
         socket.setsockopt(zmq.LINGER, 0)

@@ -96,8 +96,7 @@ class Deploy(_ClusterCommand):
             if leave_ironic:
                 for line in deploy.left_to_ironic(ctx.state):
                     LOG.warning('Left to Ironic\'s own clean-up: %s', line)
-            actions = deploy.plan(ctx)
-            deploy.apply(ctx, actions, self._progress)
+            actions = deploy.converge(ctx, self._progress)
         if actions:
             self.app.stdout.write('%s: %d change(s) made.\n' % (
                 'teardown' if self.teardown else 'deploy', len(actions)))

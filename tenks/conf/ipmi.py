@@ -26,10 +26,14 @@ opts = [
                help='BMC user name; generated per cluster if unset.'),
     cfg.StrOpt('password', secret=True,
                help='BMC password; generated per cluster if unset.'),
-    cfg.PortOpt('vbmcd_control_port', default=50991,
+    cfg.PortOpt('vbmcd_control_port',
                 help='Loopback port of the control socket of the vbmcd '
-                     'that Tenks runs (not the default 50891, so that a '
-                     'vbmcd of the user is left alone).'),
+                     'that Tenks runs. Unset, each cluster\'s vbmcd gets a '
+                     'free port of its own on each hypervisor, recorded '
+                     'with its files, so that clusters sharing a host (and '
+                     'a vbmcd of the user) never reach each other\'s. '
+                     'Whichever port, Tenks talks only to the vbmcd it '
+                     'started there.'),
 ]
 
 

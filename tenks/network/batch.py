@@ -65,13 +65,13 @@ class Batch:
 _ALARM = (-14, 142)
 
 
-def run_vsctl(host, argv):
+def run_vsctl(host, argv, repeatable=False):
     """host.run(argv) of an ovs-vsctl argv; Open vSwitch gone, said so.
 
     A database it cannot connect to, or an ovs-vswitchd that never takes
     the change (--timeout), is a daemon down, not a refused change.
     """
-    result = host.execute(argv)
+    result = host.execute(argv, repeatable=repeatable)
     if result.returncode in _ALARM or (
             result.returncode and 'database connection failed'
             in result.stderr):

@@ -116,14 +116,18 @@ class NetworkFacts:
 
 
 def read(host, cluster_id):
-    links = parse_links(host.run(['ip', '-j', '-d', 'link', 'show']))
+    links = parse_links(host.run(['ip', '-j', '-d', 'link', 'show'],
+                                 repeatable=True))
     ovs, error = {}, None
     try:
-        probe = host.execute(OVS_PROBE)
+        probe = host.execute(OVS_PROBE, repeatable=True)
+    except exception.HostConnectionLost:
+        raise
     except exception.HostError as err:      # not installed
         probe, error = None, err.kwargs['stderr']
     if probe and probe.returncode == 0:
-        ovs = parse_ovs(batch.run_vsctl(host, OVS_QUERY))
+        ovs = parse_ovs(batch.run_vsctl(host, OVS_QUERY,
+                                        repeatable=True))
     elif probe:
         error = batch.unanswered(probe.returncode, probe.stderr)
     return NetworkFacts(links, ovs, cluster_id,

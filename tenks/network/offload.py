@@ -47,7 +47,7 @@ def read(host, names):
     if not names:
         return {}
     return parse(host.run(QUERY, input=''.join(
-        name + '\n' for name in names)))
+        name + '\n' for name in names), repeatable=True))
 
 
 def turn_off(batch, device):

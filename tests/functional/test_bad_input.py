@@ -24,8 +24,10 @@ from tests.functional import base
 
 CORPUS = os.path.join(os.path.dirname(__file__), 'bad_input')
 # Names that other functional tests, running beside this one, give to
-# what they make (see base.TenksTestCase; the benchmark's are fixed).
-OTHER_TESTS = re.compile(r'^(tkf|tks)[0-9a-f]{4}|^f[0-9a-f]{4}-|^tkbench')
+# what they make (see base.TenksTestCase; the benchmark's are fixed), and
+# tools/soak.py's (tksk and four hex digits), which may run beside them.
+OTHER_TESTS = re.compile(
+    r'^(tkf|tks)[0-9a-f]{4}|^f[0-9a-f]{4}-|^tkbench|^tksk')
 PLACEHOLDER = re.compile(rb'@[A-Z_]+@')
 
 

@@ -12,8 +12,10 @@
 
 """Faults of the parts Tenks drives, during a run.
 
-Ironic failing or gone, the disk full: each run ends with one line naming
-the part and what to do, and the next run finishes from the state it left.
+Ironic failing or gone, the disk full, an SSH hypervisor dropping its
+connection: each run ends with one line naming the part and what to do,
+or retries where that is safe, and the next run finishes from the state
+it left.
 """
 
 import errno
@@ -21,13 +23,20 @@ import http.client
 import http.server
 import json
 import os
+import signal
 import threading
 
+import testtools
 import yaml
 
 from tests.functional import base
 from tests.functional import test_deploy
 from tests.functional import test_ironic
+from tests import nshosts
+
+# Its management subnet 203.0.113.56/30: no other test's.
+NS_INDEX = 14
+NS_SOURCE = 'tksrc0'
 
 
 class FaultyProxy:
@@ -253,3 +262,130 @@ class TestDiskFull(test_deploy.DeployTestCase):
                          self.state()['nodes'][self.node_prefix + '0'])
         self.assert_idempotent(path)
         self.assert_clean_teardown(path)
+
+
+def _children(pid):
+    try:
+        with open('/proc/%d/task/%d/children' % (pid, pid)) as stream:
+            return [int(child) for child in stream.read().split()]
+    except OSError:
+        return []
+
+
+def _cmdline(pid):
+    try:
+        with open('/proc/%d/cmdline' % pid, 'rb') as stream:
+            return stream.read().replace(b'\0', b' ')
+    except OSError:
+        return b''
+
+
+class SessionKiller(threading.Thread):
+    """Kills, by PID, the sshd session of Tenks' SSH commands mid-command.
+
+    sshd forks a session per connection: Tenks' master connection runs
+    each command as a child of its session (`bash -c COMMAND`); libvirt's
+    connection, which runs nc to libvirt's socket or virt-ssh-helper, is
+    left alone. The session is killed while one of targets (bytes of a
+    command line) runs in it, each target once: its connection drops
+    under the command.
+    """
+
+    def __init__(self, listener, targets):
+        super().__init__(daemon=True)
+        self.listener = listener
+        self.targets = list(targets)
+        self.killed = []
+        self.stopped = threading.Event()
+
+    def run(self):
+        while self.targets and not self.stopped.wait(0.002):
+            for session in _children(self.listener):
+                # (A child gone meanwhile has no command line.)
+                commands = [c for c in map(_cmdline, _children(session))
+                            if c.startswith(b'bash -c ')]
+                hit = [t for t in self.targets
+                       if any(t in c for c in commands)]
+                if hit:
+                    os.kill(session, signal.SIGKILL)
+                    self.targets.remove(hit[0])
+                    self.killed.append(hit[0].decode())
+                    break
+
+    def stop(self):
+        self.stopped.set()
+        self.join()
+
+
+class TestSSHDropped(test_deploy.DeployTestCase):
+    """A namespace hypervisor whose SSH sessions are killed mid-run."""
+
+    def setUp(self):
+        super().setUp()
+        keys = nshosts.Keys(os.path.join(self.workdir, 'controller-ssh'))
+        self.host = nshosts.NamespaceHost(self.source_prefix + 'h',
+                                          NS_INDEX, self.workdir, keys)
+        # After the sweep (cleanups run last first): its teardown needs
+        # the host.
+        self.addCleanup(self.host.stop)
+        self.host.start()
+        self.host.inside(['ip', 'link', 'add', NS_SOURCE, 'type', 'bridge'])
+        self.host.inside(['ip', 'link', 'set', NS_SOURCE, 'up'])
+        with open(self.conf_file, 'a') as stream:
+            stream.write('[ssh]\nkey_file = %s\nknown_hosts_file = %s\n' % (
+                keys.private, keys.known_hosts))
+        self.pool_path = '/var/lib/libvirt/%s' % self.pool
+        self.addCleanup(base.run, ['rm', '-rf', self.pool_path],
+                        check=False)
+
+    def cluster_of(self, count):
+        return self.cluster(
+            node_types={'small': test_ironic._node_type('physnet1')},
+            specs=[{'type': 'small', 'count': count}],
+            hypervisors={self.host.name: {
+                'address': self.host.address,
+                'libvirt_uri': self.host.libvirt_uri,
+                'physnet_mappings': {'physnet1': NS_SOURCE}}},
+            libvirt_pool_path=self.pool_path, libvirt_vm_engine='qemu',
+            default_boot_mode='bios')
+
+    def domains(self):
+        return sorted(d for d in self.host.inside(
+            ['virsh', 'list', '--all', '--name']).stdout.split()
+            if d.startswith(self.node_prefix))
+
+    def test_sessions_killed_mid_run(self):
+        path = self.cluster_of(1)
+        # A batch of link changes (not repeatable: planned again from
+        # what exists) and a read of processes (repeatable: run again).
+        killer = SessionKiller(self.host.pids[-1],
+                               [b'ip -batch', b'ps -e -o'])
+        killer.start()
+        try:
+            result = self.tenks('deploy', path, check=False)
+        finally:
+            killer.stop()
+        self.addDetail('stderr', testtools.content.text_content(
+            result.stderr))
+        self.assertTrue(killer.killed, 'no session was killed mid-command')
+        lines = result.stderr.strip().splitlines()
+        for target, seen in (('ip -batch', 'planning again from what '
+                              'exists'), ('ps -e -o', 'trying again')):
+            if target in killer.killed:
+                self.assertTrue([line for line in lines
+                                 if 'dropped its SSH connection during `%s'
+                                 % target in line and seen in line],
+                                result.stderr)
+        if result.returncode:
+            # Or the run ends on one line naming the hypervisor.
+            self.assertIn('Hypervisor %s dropped its SSH connection'
+                          % self.host.name, lines[-1])
+            self.assertIn('run the same command again', lines[-1])
+            self.tenks('deploy', path)
+        self.assertEqual(sorted(self.state()['nodes']), self.domains())
+        self.assertEqual(1, len(self.domains()))
+        self.assertEqual([], json.loads(self.tenks('plan', path, '-f',
+                                                   'json').stdout))
+        self.tenks('teardown', path)
+        self.assertEqual([], self.domains())
+        self.assertFalse(os.path.exists(self.state_file))

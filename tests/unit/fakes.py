@@ -104,7 +104,7 @@ class FakeHost(hosts.Host):
         self.answers = answers or {}
         self.seen = []
 
-    def execute(self, argv, input=None):
+    def execute(self, argv, input=None, repeatable=False):
         self.commands += 1
         self.seen.append((argv, input))
         code, out = self.answers.get(argv[0], (0, ''))

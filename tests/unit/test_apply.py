@@ -19,6 +19,8 @@ import testtools
 
 from tenks import contracts
 from tenks import deploy
+from tenks import exception
+from tenks import hosts
 from tenks import kinds
 from tenks import plan
 from tenks import plugins
@@ -154,6 +156,52 @@ class TestApply(testtools.TestCase):
         ran = [name for name, _ in self.log]
         self.assertIn('bmc', ran)
         self.assertNotIn('ironic-state', ran)
+
+
+def _lost(command):
+    return exception.HostConnectionLost(
+        host='hv1', user='root', address='203.0.113.58', port=22,
+        command=command, stderr='the connection closed')
+
+
+class TestConverge(testtools.TestCase):
+    """A dropped connection: what exists is read again, then planned."""
+
+    def setUp(self):
+        super().setUp()
+        self.patch(hosts, 'RECONNECT_FIRST_WAIT', 0)
+        self.ctx = fakes.make_context(fakes.cluster_data())
+        self.planned = []
+
+    def converge(self, *failures):
+        failures = list(failures)
+
+        def plan(ctx):
+            self.planned.append('plan %d' % len(self.planned))
+            return [self.planned[-1]]
+
+        def apply(ctx, actions, progress):
+            failure = failures.pop(0) if failures else None
+            if failure:
+                raise failure
+        self.patch(deploy, 'plan', plan)
+        self.patch(deploy, 'apply', apply)
+        return deploy.converge(self.ctx)
+
+    def test_planned_again_from_what_exists(self):
+        self.assertEqual(['plan 1'], self.converge(_lost('ip -batch -')))
+        self.assertEqual(['plan 0', 'plan 1'], self.planned)
+
+    def test_bounded(self):
+        self.assertRaises(exception.HostConnectionLost, self.converge,
+                          *[_lost('ip -batch -')] * 10)
+        self.assertEqual(hosts.RECONNECT_ATTEMPTS, len(self.planned))
+
+    def test_other_failures_not_retried(self):
+        self.assertRaises(exception.HostError, self.converge,
+                          exception.HostError(host='hv1', command='ip',
+                                              code=2, stderr='no'))
+        self.assertEqual(['plan 0'], self.planned)
 
 
 class Recorder(contracts.Kind):

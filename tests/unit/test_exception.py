@@ -148,6 +148,14 @@ CASES = [
      'ovsdb-server and ovs-vswitchd run (tools/setup-host.sh starts them; '
      'one in a container, that the container runs and the ovs-vsctl first '
      'on the PATH reaches it), then run the same command again to finish.'),
+    (exc.HostConnectionLost, exc.HostError,
+     dict(host='hv1', user='root', address='203.0.113.5', port=22,
+          command='ip -batch -', stderr='the connection closed'),
+     'Hypervisor hv1 dropped its SSH connection (root@203.0.113.5:22) '
+     'during `ip -batch -` (the connection closed), again each time Tenks '
+     'could safely retry. Check that it is up and its sshd reachable, then '
+     'run the same command again: it re-reads what exists and finishes '
+     'from there.'),
     (exc.OwnershipError, exc.TenksError,
      dict(kind='domain', name='tk0', host='hv0'),
      'domain tk0 exists on hv0 but was not created by this Tenks cluster; '
@@ -181,6 +189,13 @@ CASES = [
     (exc.DaemonSilent, exc.BMCError,
      dict(daemon='vbmcd', host='hv0', port=50891, request='list'),
      "vbmcd on hv0 port 50891 did not answer 'list'"),
+    (exc.DaemonNotOurs, exc.BMCError,
+     dict(host='localhost', daemon='vbmcd', port=50991, pids=['7', '9'],
+          ours='PID 12'),
+     'localhost: vbmcd control port 50991 is served by PID(s) 7, 9, not by '
+     'this cluster\'s vbmcd (PID 12); Tenks leaves the BMCs there alone. '
+     'Give this cluster a free [ipmi] vbmcd_control_port, or unset it so '
+     'that each cluster gets one of its own.'),
     (exc.DaemonRefused, exc.BMCError,
      dict(daemon='vbmcd', request='add', reasons=['exists', 'port taken']),
      'vbmcd add failed: exists; port taken'),

@@ -11,6 +11,7 @@
 # under the License.
 
 import shlex
+import subprocess
 
 import testtools
 
@@ -36,6 +37,117 @@ class TestSSHHost(testtools.TestCase):
                          [argv[i] for i in range(len(argv))
                           if argv[i] in ('-p', '-l', '-i')
                           or argv[i - 1] in ('-p', '-l', '-i')])
+
+
+# What ssh said, captured on a namespace hypervisor (tests/nshosts.py):
+# (exit code, stderr, whether the master connection ran afterwards).
+KILLED_MID_COMMAND = (255, '', False)
+SSHD_DOWN = (255, 'ssh: connect to host 203.0.113.58 port 22: '
+                  'Connection refused\n', True)
+PORT_FILTERED = (255, 'ssh: connect to host 203.0.113.58 port 22: '
+                      'Connection timed out\n', True)
+CLOSED_BY_PEER = (255, 'Connection to 203.0.113.58 closed by remote host.\n',
+                  True)
+REMOTE_EXIT_255 = (255, 'oops\n', True)
+REMOTE_EXIT_255_SILENT = (255, '', True)
+BAD_KEY = (255, 'Load key "/dev/null": bad permissions\n'
+                'root@203.0.113.58: Permission denied (publickey).\n', True)
+HOST_KEY = (255, 'No ED25519 host key is known for 203.0.113.58 and you '
+                 'have requested strict checking.\n'
+                 'Host key verification failed.\n', True)
+COMMAND_FAILED = (1, 'Connection refused\n', False)
+
+
+class TestConnectionLost(testtools.TestCase):
+
+    def test_captured_outputs(self):
+        for name, outcome, lost in (
+                ('killed mid-command', KILLED_MID_COMMAND, True),
+                ('sshd down', SSHD_DOWN, True),
+                ('port filtered', PORT_FILTERED, True),
+                ('closed by peer', CLOSED_BY_PEER, True),
+                ('remote exit 255', REMOTE_EXIT_255, False),
+                ('remote exit 255, silent', REMOTE_EXIT_255_SILENT, False),
+                ('bad key', BAD_KEY, False),
+                ('host key', HOST_KEY, False),
+                ('the command failed', COMMAND_FAILED, False)):
+            self.assertEqual(lost, hosts.connection_lost(*outcome), name)
+
+
+class ScriptedSSHHost(hosts.SSHHost):
+    """An SSHHost whose ssh answers in turn from captured outcomes."""
+
+    def __init__(self, outcomes):
+        super().__init__('hv1', '203.0.113.58', 'root', 22)
+        self.outcomes = list(outcomes)
+        self.master = True
+        self.answered = True
+
+    def _master_pid(self):
+        return 4242 if self.master else None
+
+
+class TestReconnect(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.patch(hosts, 'RECONNECT_FIRST_WAIT', 0)
+        self.calls = []
+
+    def host(self, *outcomes):
+        host = ScriptedSSHHost(outcomes)
+        self.addCleanup(host.close)
+
+        def run(argv, **kwargs):
+            if '-O' in argv:     # the master's own control, on close
+                return subprocess.CompletedProcess(argv, 0, '', '')
+            code, stderr, host.master = host.outcomes.pop(0)
+            self.calls.append(argv[-1])
+            return subprocess.CompletedProcess(argv, code, '', stderr)
+        self.patch(hosts.subprocess, 'run', run)
+        return host
+
+    def test_repeatable_command_retried_until_it_answers(self):
+        host = self.host(KILLED_MID_COMMAND, SSHD_DOWN, (0, '', True))
+        self.assertEqual('', host.read_file('/x'))
+        self.assertEqual(["cat -- /x"] * 3, self.calls)
+
+    def test_retries_bounded(self):
+        host = self.host(*[KILLED_MID_COMMAND] * 10)
+        err = self.assertRaises(exception.HostConnectionLost,
+                                host.read_file, '/x')
+        self.assertEqual(hosts.RECONNECT_ATTEMPTS, len(self.calls))
+        self.assertIn('Hypervisor hv1 dropped its SSH connection '
+                      '(root@203.0.113.58:22) during `cat -- /x`', str(err))
+
+    def test_other_command_never_run_again(self):
+        host = self.host(KILLED_MID_COMMAND, KILLED_MID_COMMAND,
+                         (0, '', True))
+        self.assertRaises(exception.HostConnectionLost, host.run,
+                          ['ip', '-batch', '-'], input='link add x\n')
+        # A PID signalled twice may be another process by then.
+        self.assertRaises(exception.HostConnectionLost, host.kill, [99])
+        self.assertEqual(['ip -batch -', 'kill -s TERM 99'], self.calls)
+
+    def test_remote_failure_is_not_a_lost_connection(self):
+        host = self.host(REMOTE_EXIT_255, (0, '', True))
+        self.assertIsNone(host.read_file('/x'))
+        self.assertEqual(1, len(self.calls))
+
+    def test_before_first_answer_out_of_reach_not_retried(self):
+        for outcome in (SSHD_DOWN, PORT_FILTERED):
+            host = self.host(outcome, (0, '', True))
+            host.answered = False
+            self.assertEqual(255, host.execute(['true'],
+                                               repeatable=True).returncode)
+        self.assertEqual(2, len(self.calls))
+
+    def test_first_connection_made_then_lost_is_retried(self):
+        host = self.host(KILLED_MID_COMMAND, (0, '', True))
+        host.answered = False
+        self.assertEqual(0, host.execute(['true'],
+                                         repeatable=True).returncode)
+        self.assertTrue(host.answered)
 
 
 class TestHostCalls(testtools.TestCase):

@@ -44,7 +44,7 @@ class FakeHost:
         self.output = output
         self.calls = []
 
-    def run(self, argv, input=None):
+    def run(self, argv, input=None, repeatable=False):
         self.calls.append((argv, input))
         return self.output
 

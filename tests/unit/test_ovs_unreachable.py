@@ -42,7 +42,7 @@ class Host(hosts.Host):
         self.answer = (code, stderr)
         self.seen = []
 
-    def execute(self, argv, input=None):
+    def execute(self, argv, input=None, repeatable=False):
         self.seen.append(argv)
         if argv[0] == 'ip':
             return subprocess.CompletedProcess(argv, 0, '[]', '')
@@ -96,8 +96,9 @@ class TestFactsOfASilentSwitch(testtools.TestCase):
 
     def test_an_answering_switch_has_no_error(self):
         host = Host(0, '')
-        host.execute = lambda argv, input=None: subprocess.CompletedProcess(
-            argv, 0, '[]' if argv[0] == 'ip' else _EMPTY_TABLES, '')
+        host.execute = lambda argv, *args, **kwargs: (
+            subprocess.CompletedProcess(
+                argv, 0, '[]' if argv[0] == 'ip' else _EMPTY_TABLES, ''))
         self.assertIsNone(net_facts.read(host, 'c0ffee00').ovs_error)
 
     def test_an_ovs_cluster_stops(self):
