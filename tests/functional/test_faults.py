@@ -358,7 +358,7 @@ class TestSSHDropped(test_deploy.DeployTestCase):
         path = self.cluster_of(1)
         # A batch of link changes (not repeatable: planned again from
         # what exists) and a read of processes (repeatable: run again).
-        killer = SessionKiller(self.host.pids[-1],
+        killer = SessionKiller(self.host.daemons.pids['sshd'],
                                [b'ip -batch', b'ps -e -o'])
         killer.start()
         try:
