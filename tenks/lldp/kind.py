@@ -156,8 +156,8 @@ class Daemon:
         self.host.remove_tree(self.directory)
 
 
-def daemon_of(ctx, hypervisor):
-    paths = ctx.hypervisors
+def daemon_of(paths, hypervisor):
+    """The sender of hypervisor, paths its tenks.hypervisors.Hypervisors."""
     return Daemon(paths.host(hypervisor), paths.files(hypervisor, 'lldp'),
                   paths.log(hypervisor, 'lldp-sender.log'))
 
@@ -177,7 +177,7 @@ class Sender(contracts.Kind):
             'program': sender.digest(program_text())}}
 
     def observe(self, ctx, hypervisor, want):
-        daemon = daemon_of(ctx, hypervisor)
+        daemon = daemon_of(ctx.hypervisors, hypervisor)
         if not daemon.exists():
             return {}
         return {NAME: plan.Observed(True, daemon.observed())}
@@ -195,10 +195,9 @@ class Sender(contracts.Kind):
         return None
 
     def apply(self, ctx, hypervisor, actions):
-        daemon = daemon_of(ctx, hypervisor)
+        daemon = daemon_of(ctx.hypervisors, hypervisor)
         for action in actions:
             if action.verb == plan.DELETE:
                 daemon.stop()
             else:
                 daemon.configure(action.want['ports'])
-

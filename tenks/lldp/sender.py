@@ -71,8 +71,8 @@ class Invalid(ValueError):
 def tlv(kind, value):
     """One TLV: 7 bits of type, 9 of length, then the value."""
     if len(value) > 511:
-        raise Invalid('TLV %d: %d bytes is more than 511' % (kind,
-                                                            len(value)))
+        raise Invalid('TLV %d: %d bytes is more than 511'
+                      % (kind, len(value)))
     return struct.pack('!H', kind << 9 | len(value)) + value
 
 

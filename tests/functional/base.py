@@ -35,7 +35,7 @@ TENKS = os.path.join(os.path.dirname(sys.executable), 'tenks')
 # an emulator started by an earlier Tenks runs under.
 DAEMON_MARKERS = (b'vbmcd', b'sushy-emulator', b'tenks.bmc.sushy_media',
                   b'tenks.ipmi_emulator',
-                  b'tenks.bmc.ipmi_emulator')
+                  b'tenks.bmc.ipmi_emulator', b'lldp_sender.py')
 
 
 def run(argv, check=True, **kwargs):

@@ -16,6 +16,7 @@ import struct
 
 import testtools
 
+from tenks import checks
 from tenks.ironic import fields
 from tenks.lldp import kind as lldp_kind
 from tenks.lldp import sender
@@ -49,7 +50,7 @@ class TestFrame(testtools.TestCase):
             '0406' '056e302d3062'
             '0602' '0014'
             '0a08' '627274656e6b7330'
-            '0000' + '00' * 11,
+            '0000' + '00' * 13,
             sender.frame(SOURCE, PORT).hex())
 
     def test_fields_as_a_receiver_reads_them(self):
@@ -164,7 +165,7 @@ class TestPlan(testtools.TestCase):
 
     def context(self, observed, count=2, teardown=False):
         self.patch(lldp_kind, 'daemon_of',
-                   lambda ctx, hypervisor: FakeDaemon(observed))
+                   lambda paths, hypervisor: FakeDaemon(observed))
         return fakes.make_context(fakes.cluster_data(count),
                                   teardown=teardown)
 
@@ -202,3 +203,38 @@ class TestPlan(testtools.TestCase):
             self.context(dict(self.running(2), running=False),
                          teardown=True)))
         self.assertEqual([], self.plan(self.context(None, teardown=True)))
+
+
+class TestCheck(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        ctx = fakes.make_context(fakes.cluster_data(1))
+        self.node = ctx.present_nodes(ctx.cluster.hypervisors[0])[0]
+        self.wanted = lldp_kind.announcements(ctx.cluster_id, 'localhost',
+                                              self.node.nics)
+        self.port = self.node.nics[0].veth_bridge
+
+    def check(self, **sender):
+        return checks.lldp(self.node, self.wanted, dict(
+            {'running': True, 'ports': self.wanted, 'failed': {}},
+            **sender))
+
+    def test_passed(self):
+        result = self.check()
+        self.assertEqual(checks.PASSED, result.status)
+        self.assertIn('%s as %s' % (self.port, self.node.nics[0].bridge),
+                      result.detail)
+
+    def test_failures(self):
+        other = {self.port: dict(self.wanted[self.port], port_id='x')}
+        for have, detail in [
+                ({'running': False}, 'the LLDP sender of localhost is not '
+                 'running; run tenks deploy to repair'),
+                ({'ports': {}}, '%s announces nothing, not ' % self.port),
+                ({'ports': other}, 'port x, not '),
+                ({'failed': {self.port: 'Network is down'}},
+                 'cannot send on %s: Network is down' % self.port)]:
+            result = self.check(**have)
+            self.assertEqual(checks.FAILED, result.status)
+            self.assertIn(detail, result.detail)
