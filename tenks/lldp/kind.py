@@ -91,7 +91,7 @@ class Daemon:
             status.get('config_digest') == sender.digest(text)
         return {'ports': ports, 'running': running,
                 'program': status.get('program') if running else None,
-                'failed': status.get('failed') or {} if running else {}}
+                'failed': (status.get('failed') or {}) if running else {}}
 
     def status(self):
         try:
