@@ -112,8 +112,11 @@ class Daemon:
             self.host.kill([pid], 'HUP')
             status = self._wait_for(text, loads)
         else:
+            status = None
+        if status is None:
+            # Not running, another version, or deaf to SIGHUP: a new one.
             status = self._start(program, text)
-        self._check(status, text)
+        self._check(status)
 
     def _start(self, program, text):
         process.terminate(self.host, self.pid_file, self.conf_file)
@@ -140,7 +143,7 @@ class Daemon:
         return waits.until(sent, START_TIMEOUT, 0.1, give_up=lambda: (
             next(attempts) % 5 == 0 and not self.pid()))
 
-    def _check(self, status, text):
+    def _check(self, status):
         if status is None or status.get('error') or status.get('failed'):
             status = status or {}
             problems = ['%s: %s' % item for item in sorted(

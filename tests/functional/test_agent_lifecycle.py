@@ -123,7 +123,10 @@ class TestAgentLifecycle(test_ironic.IronicTestCase):
                 'deploy_interface': 'direct', 'inspect_interface': 'agent'}}],
             physnet_mappings={'physnet1': self.ironic.provisioning.device},
             default_boot_mode=boot_mode, console_log_enabled=True,
-            ironic_target_state='manageable', **self.fabric)
+            ironic_target_state='manageable',
+            # The agent's promiscuous NIC reaches its macvtap, which
+            # otherwise drops the LLDP group address.
+            libvirt_vm_trust_guest_rx_filters=True, **self.fabric)
 
     def set_agent(self, mac):
         params = self.ironic.provisioning.reach_agent(
