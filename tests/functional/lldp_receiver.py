@@ -12,7 +12,7 @@
 
 """A node's side of its wire: the LLDP it hears, read as Ironic reads it.
 
-    python -m tests.functional.lldp_receiver TIMEOUT IFNAME...
+    python tests/functional/lldp_receiver.py TIMEOUT IFNAME...
 
 prints {ifname: local_link_connection} as JSON: run inside a namespace
 hypervisor's network namespace, it hears that hypervisor's links. The
@@ -30,14 +30,14 @@ import sys
 import time
 
 ETH_P_LLDP = 0x88cc
-# Where python -m finds this module.
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 
 
 def command(timeout, ifnames):
-    """The receiver's command line, to run in ROOT (or a namespace)."""
-    return [sys.executable, '-m', 'tests.functional.lldp_receiver',
+    """The receiver's command line, to run here or in a namespace.
+
+    By path: nsenter into a mount namespace starts it in that root.
+    """
+    return [sys.executable, os.path.abspath(__file__),
             str(timeout)] + list(ifnames)
 
 

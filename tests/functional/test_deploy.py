@@ -114,8 +114,7 @@ class DeployTestCase(base.TenksTestCase):
         """
         nics = [nic for node in nodes for nic in node['nics']]
         heard = json.loads(base.run(lldp_receiver.command(
-            15, [nic['veth_node'] for nic in nics]),
-            cwd=lldp_receiver.ROOT).stdout)
+            15, [nic['veth_node'] for nic in nics])).stdout)
         links = {link['ifname']: link for link in json.loads(
             base.run(['ip', '-j', 'link', 'show']).stdout)}
         for nic in nics:

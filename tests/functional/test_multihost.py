@@ -125,7 +125,7 @@ class TestMultiHost(test_ironic.IronicTestCase):
             argv = lldp_receiver.command(15, [nic['veth_node']
                                               for nic in nics])
             heard = json.loads((host.inside if host else base.run)(
-                argv, cwd=lldp_receiver.ROOT).stdout)
+                argv).stdout)
             for nic in nics:
                 self.assertEqual(ports[nic['mac']],
                                  heard.get(nic['veth_node']), hypervisor)
