@@ -128,8 +128,10 @@ class _World:
     def lldp_sender(self, hypervisor):
         """What the hypervisor's LLDP sender runs, read once."""
         if hypervisor.name not in self._senders:
-            self._senders[hypervisor.name] = lldp.daemon_of(
-                self.hypervisors, hypervisor).observed()
+            # Only read: verify has no log directory, nor needs one.
+            self._senders[hypervisor.name] = lldp.Daemon(
+                self.hypervisors.host(hypervisor),
+                self.hypervisors.files(hypervisor, 'lldp'), None).observed()
         return self._senders[hypervisor.name]
 
     def redfish_ca(self, node):
