@@ -26,8 +26,8 @@ from tenks.network import dhcp
 from tenks.network import vlans as network_vlans
 
 # The order checks are reported in, for each node.
-ORDER = ('domain', 'wiring', 'bmc', 'power', 'ironic-node', 'ironic-ports',
-         'pxe')
+ORDER = ('domain', 'wiring', 'lldp', 'bmc', 'power', 'ironic-node',
+         'ironic-ports', 'pxe')
 FIX = 'run tenks deploy to repair'
 
 
@@ -132,6 +132,35 @@ def wiring(node, net, vlans=None):
     return _outcome(node, 'wiring', problems, ', '.join(
         '%s on %s' % (nic.veth_bridge, nic.bridge)
         for nic in node.nics))
+
+
+def lldp(node, wanted, sender):
+    """The hypervisor's LLDP sender announces each NIC's switch port.
+
+    wanted is {port: announcement} of the node's NICs
+    (tenks.lldp.kind.announcements), sender what the hypervisor's sender
+    runs (tenks.lldp.kind.Daemon.observed).
+    """
+    if not sender['running']:
+        problems = ['the LLDP sender of %s is not running' % node.hypervisor]
+    else:
+        problems = [
+            '%s announces %s, not %s' % (port, _said(sender['ports'].get(
+                port)), _said(wanted[port]))
+            for port in sorted(wanted)
+            if (sender['ports'] or {}).get(port) != wanted[port]]
+        problems += ['cannot send on %s: %s' % (port, sender['failed'][port])
+                     for port in sorted(wanted) if port in sender['failed']]
+    if problems:
+        problems[-1] += '; ' + FIX
+    return _outcome(node, 'lldp', problems, ', '.join(
+        '%s as %s' % (port, _said(wanted[port])) for port in sorted(wanted)))
+
+
+def _said(announcement):
+    if not announcement:
+        return 'nothing'
+    return '%(system_name)s %(chassis_id)s port %(port_id)s' % announcement
 
 
 def bmc(node, answer, domain_running):

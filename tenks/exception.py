@@ -246,6 +246,14 @@ class OwnershipError(TenksError):
                'Tenks cluster; rename or remove it, or choose another name.')
 
 
+class LLDPNotSending(TenksError):
+    """The LLDP sender of a hypervisor cannot announce its switch ports."""
+
+    message = 'LLDP sender on {host}: {problems}; see {log}'
+
+    joined = {'problems': '; '}
+
+
 # Provider: libvirt.
 
 class ProviderError(TenksError):

@@ -20,6 +20,7 @@ emulators, plugins, bring kinds of their own.
 from tenks.ironic import flavors
 from tenks.ironic import kinds as ironic_kinds
 from tenks.ironic import provision
+from tenks.lldp import kind as lldp
 from tenks.network import kinds as network_kinds
 
 
@@ -28,7 +29,8 @@ def of_run(provider, emulators, ironic=True):
 
     Without ironic, only the kinds of what Tenks makes on hypervisors.
     """
-    return ([network_kinds.Physnets(), network_kinds.Veths()]
+    return ([network_kinds.Physnets(), network_kinds.Veths(),
+             lldp.Sender()]
             + provider.kinds()
             + [kind for emulator in emulators for kind in emulator.kinds()]
             + ([ironic_kinds.Nodes(), ironic_kinds.Ports(),

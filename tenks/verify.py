@@ -30,6 +30,7 @@ from tenks import exception
 from tenks import hypervisors
 from tenks.ironic import client as ironic_client
 from tenks.ironic import fields
+from tenks.lldp import kind as lldp
 from tenks import naming
 from tenks.network import dhcp
 from tenks.network import facts as net_facts
@@ -93,6 +94,7 @@ class _World:
         self.hypervisors = hypervisors.Hypervisors.from_state(
             conf, data, state_path, self.provider)
         self._nets = {}
+        self._senders = {}
         self.ironic_nodes, self.ironic_ports, self.ironic_problem = (
             _ironic_view(conf, data))
 
@@ -122,6 +124,15 @@ class _World:
         if isinstance(self._nets[name], Exception):
             raise self._nets[name]
         return self._nets[name]
+
+    def lldp_sender(self, hypervisor):
+        """What the hypervisor's LLDP sender runs, read once."""
+        if hypervisor.name not in self._senders:
+            # Only read: verify has no log directory, nor needs one.
+            self._senders[hypervisor.name] = lldp.Daemon(
+                self.hypervisors.host(hypervisor),
+                self.hypervisors.files(hypervisor, 'lldp'), None).observed()
+        return self._senders[hypervisor.name]
 
     def redfish_ca(self, node):
         """The certificate a Redfish client trusts, as Tenks keeps it."""
@@ -159,8 +170,9 @@ def _passive(world, node):
         results = [checks.failed(node, 'domain', str(err))]
     host = world.host(node)
     if host is None:
-        results.append(checks.skipped(node, 'wiring', SKIP_NO_SSH
-                                      % node.hypervisor))
+        results += [checks.skipped(node, check, SKIP_NO_SSH
+                                   % node.hypervisor)
+                    for check in ('wiring', 'lldp')]
     else:
         try:
             record = world.data.hypervisors.get(node.hypervisor)
@@ -170,7 +182,20 @@ def _passive(world, node):
             results.append(checks.failed(node, 'wiring', 'cannot read '
                                          'hypervisor %s: %s' % (
                                              node.hypervisor, err)))
+        results.append(_lldp(world, node))
     return results + _ironic(world, node)
+
+
+def _lldp(world, node):
+    hypervisor = world.hypervisor(node)
+    wanted = lldp.announcements(world.cluster_id, node.hypervisor,
+                                node.nics)
+    try:
+        sender = world.lldp_sender(hypervisor)
+    except exception.HostError as err:
+        return checks.failed(node, 'lldp', 'cannot read hypervisor %s: %s'
+                             % (node.hypervisor, err))
+    return checks.lldp(node, wanted, sender)
 
 
 def _ironic(world, node):

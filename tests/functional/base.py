@@ -36,6 +36,8 @@ TENKS = os.path.join(os.path.dirname(sys.executable), 'tenks')
 DAEMON_MARKERS = (b'vbmcd', b'sushy-emulator', b'tenks.bmc.sushy_media',
                   b'tenks.ipmi_emulator',
                   b'tenks.bmc.ipmi_emulator')
+# Every daemon Tenks starts: the BMCs' and each hypervisor's LLDP sender.
+LEFTOVER_MARKERS = DAEMON_MARKERS + (b'lldp_sender.py',)
 
 
 def run(argv, check=True, **kwargs):
@@ -169,11 +171,12 @@ class TenksTestCase(testtools.TestCase):
                      '--no-headings', 'list', 'Port']).stdout.split()
         found += [p for p in ports
                   if p.startswith((self.bridge_prefix, self.node_prefix))]
-        found += ['daemon %d' % pid for pid in self.daemon_pids()]
+        found += ['daemon %d' % pid
+                  for pid in self.daemon_pids(LEFTOVER_MARKERS)]
         return found
 
-    def daemon_pids(self):
-        """Live BMC daemons (DAEMON_MARKERS) of this test's files."""
+    def daemon_pids(self, markers=DAEMON_MARKERS):
+        """Live daemons (by default BMCs) of this test's files."""
         pids = []
         for entry in os.listdir('/proc'):
             if not entry.isdigit():
@@ -187,7 +190,7 @@ class TenksTestCase(testtools.TestCase):
                     zombie = stream.read().rsplit(')', 1)[1].split()[0] == 'Z'
             except OSError:
                 continue
-            bmc = any(marker in cmdline for marker in DAEMON_MARKERS)
+            bmc = any(marker in cmdline for marker in markers)
             if bmc and not zombie and self.workdir.encode() in (environ
                                                                 + cmdline):
                 pids.append(int(entry))

@@ -45,6 +45,8 @@ SETTINGS = {
         'enabled_inspect_interfaces': 'fake,no-inspect,redfish,agent'},
     # Inspect, clean and deploy on one agent boot.
     'deploy': {'fast_track': 'true'},
+    # Each port's local_link_connection from the LLDP Tenks' ports send.
+    'inspector': {'hooks': '$default_hooks,local-link-connection'},
 }
 
 
@@ -121,7 +123,10 @@ class TestAgentLifecycle(test_ironic.IronicTestCase):
                 'deploy_interface': 'direct', 'inspect_interface': 'agent'}}],
             physnet_mappings={'physnet1': self.ironic.provisioning.device},
             default_boot_mode=boot_mode, console_log_enabled=True,
-            ironic_target_state='manageable', **self.fabric)
+            ironic_target_state='manageable',
+            # The agent's promiscuous NIC reaches its macvtap, which
+            # otherwise drops the LLDP group address.
+            libvirt_vm_trust_guest_rx_filters=True, **self.fabric)
 
     def set_agent(self, mac):
         params = self.ironic.provisioning.reach_agent(
@@ -132,7 +137,7 @@ class TestAgentLifecycle(test_ironic.IronicTestCase):
                   '--driver-info', 'deploy_ramdisk=file://%s' % self.ramdisk,
                   '--driver-info',
                   'kernel_append_params=console=ttyS0 no_timer_check '
-                  'ipa-debug=1 ' + params])
+                  'ipa-debug=1 ipa-collect-lldp=1 ' + params])
 
     def assert_inventory(self, node):
         inventory = json.loads(base.run(
@@ -153,6 +158,25 @@ class TestAgentLifecycle(test_ironic.IronicTestCase):
         self.assertEqual(node['memory_mb'],
                          int(shown['properties']['memory_mb']))
 
+    def local_links(self, node):
+        """{MAC: local_link_connection} of the node's Ironic ports."""
+        return {nic['mac']: self.baremetal(
+            'port', 'show', '--address', nic['mac'])['local_link_connection']
+            for nic in node['nics']}
+
+    def forget_local_links(self, node):
+        """What Tenks enrolled, removed: inspection must find it again."""
+        links = self.local_links(node)
+        self.assertEqual([{'switch_id', 'port_id', 'switch_info'}],
+                         list({frozenset(link) for link in links.values()}))
+        for mac, link in links.items():
+            uuid = self.baremetal('port', 'show', '--address', mac)['uuid']
+            base.run([OPENSTACK, 'baremetal', 'port', 'unset', uuid] + [
+                arg for key in link for arg in ('--local-link-connection',
+                                                key)])
+        self.assertEqual({mac: {} for mac in links}, self.local_links(node))
+        return links
+
     def assert_inspects_and_cleans(self, boot_mode):
         path = self.boot_cluster(boot_mode)
         self.tenks('deploy', path, timeout=300)
@@ -160,8 +184,10 @@ class TestAgentLifecycle(test_ironic.IronicTestCase):
         node = self.state()['nodes'][self.name]
         self.set_agent(node['nics'][0]['mac'])
 
+        links = self.forget_local_links(node)
         self.step('inspect', 'inspect', 'manageable')
         self.assert_inventory(node)
+        self.assertEqual(links, self.local_links(node))
         self.step('clean', 'provide', 'available')
         shown = self.baremetal('node', 'show', self.name)
         self.assertIsNone(shown['last_error'])

@@ -89,7 +89,7 @@ class HostSnapshot(base.TenksTestCase):
                             if not self._their_link(link)),
             'ovs': self._ovs_show(),
             'files': self._files(),
-            'daemons': self.daemon_pids(),
+            'daemons': self.daemon_pids(base.LEFTOVER_MARKERS),
         }
 
     def _ovs_show(self):

@@ -20,6 +20,7 @@ import time
 import xml.etree.ElementTree as ET
 
 from tests.functional import base
+from tests.functional import lldp_receiver
 
 MIB = 1024 ** 2
 
@@ -108,6 +109,23 @@ class DeployTestCase(base.TenksTestCase):
                 bridge = links[nic['veth_bridge']].get('master')
             self.assertEqual(nic['bridge'], bridge)
 
+    def assert_lldp(self, nodes):
+        """Each NIC hears, at its node's end, the switch port it is on.
+
+        As Ironic would read it: chassis id the bridge's own MAC, port id
+        the bridge's end of the veth, system name the bridge.
+        """
+        nics = [nic for node in nodes for nic in node['nics']]
+        heard = json.loads(base.run(lldp_receiver.command(
+            15, [nic['veth_node'] for nic in nics])).stdout)
+        links = {link['ifname']: link for link in json.loads(
+            base.run(['ip', '-j', 'link', 'show']).stdout)}
+        for nic in nics:
+            self.assertEqual({'switch_id': links[nic['bridge']]['address'],
+                              'port_id': nic['veth_bridge'],
+                              'switch_info': nic['bridge']},
+                             heard.get(nic['veth_node']), nic['veth_node'])
+
     def assert_power_cycle(self, node, while_on=lambda: None):
         self.assertIn('off', self.power(node, 'status'))
         self.power(node, 'on')
@@ -142,6 +160,7 @@ class TestOpenvswitchBios(DeployTestCase):
             self.assertEqual('shut off', self.domstate(node['name']))
             self.assert_hardware(node, 'bios')
             self.assert_wiring(node, 'openvswitch')
+        self.assert_lldp(nodes.values())
         self.assert_uplinks()
         dual = [n for n in nodes.values() if len(n['nics']) == 2][0]
         self.assert_power_cycle(dual)
@@ -180,6 +199,7 @@ class TestLinuxBridgeUefi(DeployTestCase):
         for node in nodes.values():
             self.assert_hardware(node, 'uefi')
             self.assert_wiring(node, 'linuxbridge')
+        self.assert_lldp(nodes.values())
         node = nodes[self.node_prefix + '0']
 
         def assert_ovmf():

@@ -18,6 +18,7 @@ import os
 import yaml
 
 from tests.functional import base
+from tests.functional import lldp_receiver
 from tests.functional import test_ironic
 from tests import nshosts
 
@@ -114,6 +115,21 @@ class TestMultiHost(test_ironic.IronicTestCase):
                 self.assertIn('off', self.power(node, 'status'))
         return nodes
 
+    def assert_lldp(self, nodes, ports):
+        """Each NIC hears, in its hypervisor, what Ironic was given."""
+        for hypervisor in {n['hypervisor'] for n in nodes.values()}:
+            nics = [nic for node in nodes.values()
+                    if node['hypervisor'] == hypervisor
+                    for nic in node['nics']]
+            host = self.host(hypervisor)
+            argv = lldp_receiver.command(15, [nic['veth_node']
+                                              for nic in nics])
+            heard = json.loads((host.inside if host else base.run)(
+                argv).stdout)
+            for nic in nics:
+                self.assertEqual(ports[nic['mac']],
+                                 heard.get(nic['veth_node']), hypervisor)
+
     def assert_verified(self, path, nodes):
         """tenks verify passes, reading remote hypervisors over SSH."""
         rows = json.loads(self.tenks('verify', path, '-f', 'json').stdout)
@@ -176,6 +192,7 @@ class TestMultiHost(test_ironic.IronicTestCase):
                     nic['bridge'] if node['hypervisor'] == 'localhost'
                     else '%s/%s' % (node['hypervisor'], nic['bridge']),
                     ports[nic['mac']]['switch_info'])
+        self.assert_lldp(nodes, ports)
         for hypervisor in {n['hypervisor'] for n in nodes.values()}:
             node = min((n for n in nodes.values()
                         if n['hypervisor'] == hypervisor),

@@ -27,7 +27,7 @@ from tests.functional import base
 from tests.functional import servers
 from tests.functional import test_ironic
 
-CHECKS = ('domain', 'wiring', 'bmc', 'ironic-node', 'ironic-ports')
+CHECKS = ('domain', 'wiring', 'lldp', 'bmc', 'ironic-node', 'ironic-ports')
 
 
 class TestVerify(test_ironic.IronicTestCase):

@@ -160,6 +160,10 @@ CASES = [
      dict(kind='domain', name='tk0', host='hv0'),
      'domain tk0 exists on hv0 but was not created by this Tenks cluster; '
      'rename or remove it, or choose another name.'),
+    (exc.LLDPNotSending, exc.TenksError,
+     dict(host='hv0', log='/l/lldp-sender.log',
+          problems=['tk0-0b: No such device']),
+     'LLDP sender on hv0: tk0-0b: No such device; see /l/lldp-sender.log'),
     (exc.LibvirtUnreachable, exc.ProviderError,
      dict(uri='qemu:///system', reason='no socket'),
      'Cannot connect to libvirt at qemu:///system: no socket. Is libvirtd '
