@@ -24,7 +24,7 @@ from tenks.network import dhcp
 
 # The order checks are reported in, for each node.
 ORDER = ('domain', 'wiring', 'bmc', 'power', 'ironic-node', 'ironic-ports',
-         'pxe')
+         'pxe', 'inspect', 'clean', 'deploy', 'boot-from-disk', 'undeploy')
 FIX = 'run tenks deploy to repair'
 
 
