@@ -95,8 +95,20 @@ class _Runner:
         self.timeout = timeout
         self.console_offset = 0
 
-    def _show(self):
-        return self.baremetal.get_node(self.uuid)
+    def _show(self, deadline=None):
+        """The node; a read that fails is tried again until deadline.
+
+        The all-in-one Ironic under load drops a connection now and then;
+        a GET is safe to repeat, and one failed read must not fail a step
+        that takes minutes.
+        """
+        while True:
+            try:
+                return self.baremetal.get_node(self.uuid)
+            except Exception:
+                if deadline is None or time.monotonic() > deadline:
+                    raise
+            time.sleep(POLL_INTERVAL)
 
     def _act(self, verb, wanted):
         """Ask Ironic for verb; (states seen, seconds) once it is wanted."""
@@ -104,7 +116,7 @@ class _Runner:
         self._ask(verb)
         seen = []
         while True:
-            shown = self._show()
+            shown = self._show(started + self.timeout)
             state = shown.provision_state
             if not seen or seen[-1] != state:
                 seen.append(state)

@@ -219,10 +219,10 @@ class TestAgentLifecycle(test_ironic.IronicTestCase):
             self.set_agent(name, nodes[name]['nics'][0]['mac'], address)
 
         results = self.verify_deploy(path, names)
+        self.assert_lifecycle(names, results)
         # The inspection step: what the agent found is what Tenks built.
         for name in names:
             self.assert_inventory(nodes[name])
-        self.assert_lifecycle(names, results)
         self.assertIn('erase_devices_metadata', self.ironic.log_file.read_text(
             errors='replace'))
         self.assert_image_served(nodes.values())

@@ -176,6 +176,20 @@ class TestRun(testtools.TestCase):
         self.assertEqual(['inspect', 'inspect', 'provide', 'active',
                           'deleted'], calls)
 
+    def test_dropped_read_is_tried_again(self):
+        baremetal = FakeBaremetal()
+        get = baremetal.get_node
+        reads = []
+
+        def flaky(uuid):
+            reads.append(uuid)
+            if len(reads) == 2:
+                raise ConnectionError('Remote end closed connection')
+            return get(uuid)
+        baremetal.get_node = flaky
+        results = self.run_one(baremetal)
+        self.assertEqual([checks.PASSED] * 5, [r.status for r in results])
+
     def test_refused_transition_in_its_own_words(self):
         baremetal = FakeBaremetal()
         baremetal.set_node_provision_state = mock.Mock(
