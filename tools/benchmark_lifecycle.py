@@ -52,7 +52,8 @@ MARKERS = (
     ('lease', re.compile(r'TENKS-AGENT: lease \S+ after ([\d.]+) s')),
     ('agent', re.compile(
         r'TENKS-AGENT: starting ironic-python-agent after ([\d.]+) s')),
-    ('written', re.compile(r'written to device \S+ in ([\d.]+) seconds')),
+    # IPA 13 logs no duration: the moment it logged this counts.
+    ('written', re.compile(r'\) written to device \S+')),
     ('disk', re.compile(re.escape(disk_image.DISK_MARKER))),
 )
 WAITS = ('inspect wait', 'clean wait', 'wait call-back')
@@ -104,7 +105,7 @@ class Watch(threading.Thread):
 
 def boots(events):
     """Each boot's phases in seconds, from a node's (time, kind, value)."""
-    found, waiting_since, current = [], None, None
+    found, waiting_since, current, written = [], None, None, None
     for when, kind, value in events:
         if kind == 'state' and value in WAITS:
             waiting_since = when
@@ -126,10 +127,15 @@ def boots(events):
                 'agent_start_to_heartbeat_s' not in current:
             current['agent_start_to_heartbeat_s'] = _since(
                 current['_agent'], when)
-        elif kind == 'written':
-            current['image_write_s'] = float(value)
-        elif kind == 'disk':
+        elif kind == 'written' and \
+                'image_download_and_write_s' not in current:
+            # Asked to write once Ironic moved the node to wait call-back.
+            current['image_download_and_write_s'] = _since(waiting_since,
+                                                           when)
+            written = when
+        elif kind == 'disk' and 'booted_from_disk' not in current:
             current['booted_from_disk'] = True
+            current['written_to_disk_boot_s'] = _since(written, when)
     return [{key: value for key, value in boot.items()
              if not key.startswith('_')} for boot in found]
 
@@ -228,4 +234,7 @@ class LifecycleBench:
                 'verify_exit': result.returncode,
                 'steps_s': steps(json.loads(result.stdout or '[]')),
                 'boots': {name: boots(events)
-                          for name, events in watch.events.items()}}
+                          for name, events in watch.events.items()},
+                'events': {name: [(round(when - started, 1), kind, value)
+                                  for when, kind, value in events]
+                           for name, events in watch.events.items()}}

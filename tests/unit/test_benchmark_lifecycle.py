@@ -41,7 +41,8 @@ EVENTS = [
     (240.0, 'state', 'inspecting'),
     (250.0, 'state', 'manageable'),
     (300.0, 'state', 'deploying'),
-    (330.0, 'written', '4.21'),
+    (310.0, 'state', 'wait call-back'),
+    (330.0, 'written', None),
     (350.0, 'kernel', None),
     (380.0, 'disk', None),
     (381.0, 'state', 'active'),
@@ -56,9 +57,10 @@ class TestBoots(testtools.TestCase):
                           'kernel_and_ramdisk_unpack_s': 34.69,
                           'udev_and_dhcp_s': 83.3,
                           'agent_start_to_heartbeat_s': 66.5,
-                          'image_write_s': 4.21}, agent)
-        self.assertEqual({'power_on_to_kernel_s': 330.0,
-                          'booted_from_disk': True}, disk)
+                          'image_download_and_write_s': 20.0}, agent)
+        self.assertEqual({'power_on_to_kernel_s': 40.0,
+                          'booted_from_disk': True,
+                          'written_to_disk_boot_s': 50.0}, disk)
 
     def test_nothing_before_a_kernel_counts(self):
         self.assertEqual([], bench.boots([(1.0, 'lease', '3.0')]))
