@@ -27,7 +27,8 @@ from tenks.network import vlans as network_vlans
 
 # The order checks are reported in, for each node.
 ORDER = ('domain', 'wiring', 'lldp', 'bmc', 'power', 'ironic-node',
-         'ironic-ports', 'pxe')
+         'ironic-ports', 'pxe', 'inspect', 'clean', 'deploy',
+         'boot-from-disk', 'undeploy')
 FIX = 'run tenks deploy to repair'
 
 

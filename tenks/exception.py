@@ -65,6 +65,11 @@ class IronicNotConfigured(ConfigError):
                'throwaway one, see tools/standalone_ironic.py)')
 
 
+class DeployNeedsChecksum(ConfigError):
+    message = ('--deploy {image}: give its checksum with --image-checksum '
+               '(Ironic refuses an image it cannot check)')
+
+
 # Scheduling: where the specs' nodes go.
 
 class ScheduleError(TenksError):
@@ -433,6 +438,19 @@ class IronicFailures(IronicError):
 
 class NodeStuck(IronicError):
     message = 'node {node} stayed {state} for {timeout} s'
+
+
+class ProvisionFailed(IronicError):
+    message = 'Ironic moved the node to {state}: {error}'
+
+
+class ProvisionTimedOut(IronicError):
+    message = 'still {state} after {timeout} s (asked to {verb})'
+
+
+class DiskBootNotSeen(IronicError):
+    message = ('the console showed no {marker!r} within {timeout} s of '
+               'active')
 
 
 class NodeNotDeletable(IronicError):

@@ -15,7 +15,9 @@
 Facts are gathered here (libvirt, the hypervisor's links and bridges, the
 BMCs, Ironic); what they mean is decided in tenks.checks. Read-only except
 for power and PXE checks, which power the domain through its BMC and
-always give it back the power state it had. The state file is only read:
+always give it back the power state it had, and the lifecycle (--deploy,
+tenks.lifecycle), which has Ironic inspect, clean, deploy and undeploy
+the nodes: they end available. The state file is only read:
 a verify never takes its lock, so it neither waits for nor disturbs a
 deploy.
 """
@@ -30,6 +32,7 @@ from tenks import exception
 from tenks import hypervisors
 from tenks.ironic import client as ironic_client
 from tenks.ironic import fields
+from tenks import lifecycle
 from tenks.lldp import kind as lldp
 from tenks import naming
 from tenks.network import dhcp
@@ -57,8 +60,12 @@ NO_CLOUD = ('no Ironic cloud is configured (set OS_CLOUD or [ironic] cloud '
 
 
 def verify(conf, state_path, power=False, pxe=False, nodes=None,
-           cluster_file=None):
-    """Results of every check of every node (or of the nodes named)."""
+           cluster_file=None, deploy=None, deploy_timeout=1800):
+    """Results of every check of every node (or of the nodes named).
+
+    deploy: a tenks.lifecycle.Image to run Ironic's lifecycle with, each
+    step given deploy_timeout seconds.
+    """
     data = state_module.load(state_path, cluster_file)
     chosen = _chosen(data, state_path, nodes)
     world = _World(conf, state_path, data)
@@ -69,9 +76,57 @@ def verify(conf, state_path, power=False, pxe=False, nodes=None,
             for found in pool.map(
                     lambda node: _probe(world, node, power, pxe), chosen):
                 results.extend(found)
+        if deploy:
+            results += _lifecycle(conf, world, chosen, deploy,
+                                  deploy_timeout)
     finally:
         world.close()
     return checks.ordered(results)
+
+
+def _lifecycle(conf, world, chosen, image, timeout):
+    """Every node's lifecycle at once (Ironic and QEMU set the pace)."""
+    ready = [node for node in chosen
+             if node.known_to_ironic and node.outcome.ironic_uuid]
+    reason = world.ironic_problem or 'not enrolled in Ironic'
+    results = [checks.failed(node, step, reason) for node in chosen
+               if node not in ready for step in lifecycle.STEPS]
+    if world.ironic_problem:
+        return results + [checks.failed(node, step, reason)
+                          for node in ready for step in lifecycle.STEPS]
+    if not ready:
+        return results
+    baremetal = ironic_client.Ironic(conf).conn.baremetal
+    targets = [_target(world, node) for node in ready]
+    with concurrent.futures.ThreadPoolExecutor(len(ready)) as pool:
+        for found in pool.map(lambda target: lifecycle.run(
+                baremetal, target, image, timeout), targets):
+            results.extend(found)
+    return results
+
+
+def _target(world, node):
+    """The node with its console log, when this host can read it."""
+    if not world.local(node):
+        return lifecycle.Target(node, no_console='hypervisor %s is remote; '
+                                'consoles are read only on this host' %
+                                node.hypervisor)
+    try:
+        path = world.domain(node).facts()['console_log']
+    except (exception.ProviderError, AttributeError):
+        path = None
+    if not path:
+        return lifecycle.Target(node, no_console='its console is not '
+                                'logged (console_log_enabled)')
+    return lifecycle.Target(node, console=lambda: _read(path))
+
+
+def _read(path):
+    try:
+        with open(path, errors='replace') as stream:
+            return stream.read()
+    except FileNotFoundError:
+        return ''
 
 
 def _chosen(data, path, names):

@@ -28,9 +28,14 @@ the boot artefacts: reported are the seconds from each node's `deploy`
 until it is active and until its ramdisk called back, and the largest N
 whose nodes all called back.
 
+With --lifecycle-nodes, for each count N, N IPMI nodes go through
+Ironic's whole lifecycle at once with the agent built here (`tenks verify
+--deploy`): each step's seconds per node, and where each agent boot's
+time went (tools/benchmark_lifecycle.py).
+
     tools/benchmark.py [--nodes 10 30] [--redfish-nodes 10]
                        [--ipmi-emulators virtualbmc tenks-ipmi]
-                       [--boot-nodes 1 2 4]
+                       [--boot-nodes 1 2 4] [--lifecycle-nodes 1 2]
 
 Run as root on a host prepared by tools/setup-host.sh, with Tenks and
 Ironic installed in the Python running it.
@@ -47,6 +52,7 @@ import time
 
 import yaml
 
+import benchmark_lifecycle
 from tenks.artefacts import build
 from tenks.standalone import ironic as standalone_ironic
 from tenks.standalone import loopback
@@ -270,9 +276,23 @@ def boot_report(bench, ironic, counts):
     return report
 
 
+def lifecycle_report(bench, ironic, counts):
+    import openstack    # Only this phase needs the SDK itself.
+    os.environ.update(OS_CLIENT_CONFIG_FILE=str(ironic.clouds_yaml))
+    conn = openstack.connect(cloud=ironic.cloud_name)
+    runner = benchmark_lifecycle.LifecycleBench(bench, ironic, conn, TENKS)
+    report = {}
+    for count in counts:
+        report[str(count)] = runner.run(count)
+        # Each count takes minutes: its figures as soon as they exist.
+        print(json.dumps({'lifecycle': {str(count): report[str(count)]}}),
+              file=sys.stderr, flush=True)
+    return report
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--nodes', type=int, nargs='+', default=[10, 30])
+    parser.add_argument('--nodes', type=int, nargs='*', default=[10, 30])
     parser.add_argument('--redfish-nodes', type=int, default=10)
     parser.add_argument('--ipmi-emulators', nargs='+',
                         default=['virtualbmc'],
@@ -281,6 +301,10 @@ def main():
     parser.add_argument('--boot-nodes', type=int, nargs='*', default=[],
                         help='Node counts to deploy at once through Ironic '
                              'with the ramdisk, booting each.')
+    parser.add_argument('--lifecycle-nodes', type=int, nargs='*',
+                        default=[],
+                        help='Node counts to run through inspection, '
+                             'cleaning, deploy and undeploy at once.')
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix='tenks-bench-')
     os.chmod(workdir, 0o755)    # QEMU must reach the pool inside
@@ -288,6 +312,9 @@ def main():
     if args.boot_nodes:
         boot = {'provisioning_device': BOOT_DEVICE,
                 'boot_artefacts': build.ensure(build.default_cache_dir())}
+    if args.lifecycle_nodes:
+        boot.update(provisioning_device=BOOT_DEVICE,
+                    settings=benchmark_lifecycle.SETTINGS)
     ironic = standalone_ironic.StandaloneIronic(
         os.path.join(workdir, 'ironic'), loopback.find_free_port(), **boot)
     subprocess.run(['ip', 'link', 'add', BRIDGE, 'type', 'bridge'],
@@ -313,6 +340,9 @@ def main():
                 args.redfish_nodes, 'redfish')
         if args.boot_nodes:
             report['boot'] = boot_report(bench, ironic, args.boot_nodes)
+        if args.lifecycle_nodes:
+            report['lifecycle'] = lifecycle_report(bench, ironic,
+                                                   args.lifecycle_nodes)
     finally:
         state = os.path.join(workdir, 'state', 'state.json')
         if os.path.exists(state):

@@ -18,11 +18,14 @@ import os
 from cliff import command
 from cliff import lister
 
+from tenks.artefacts.ipa import disk_image
 from tenks import checks
 from tenks import config
 from tenks.config import settings as config_settings
 from tenks import deploy
+from tenks import exception
 from tenks import inventory
+from tenks import lifecycle
 from tenks import ngs
 from tenks import ngs_files
 from tenks import verify
@@ -203,13 +206,45 @@ class Verify(_StateCommand):
         parser.add_argument(
             '--node', action='append', metavar='NAME', dest='nodes',
             help='Check only this node (repeatable).')
+        deploy = parser.add_argument_group(
+            'lifecycle', 'With --deploy, Ironic inspects, cleans, deploys '
+            'and undeploys each node (at once), reported step by step; '
+            'they end available. Each needs its deploy kernel and ramdisk '
+            'in Ironic.')
+        deploy.add_argument(
+            '--deploy', metavar='IMAGE_URL',
+            help='Deploy this whole-disk image (a URL Ironic\'s conductor '
+                 'reaches).')
+        deploy.add_argument(
+            '--image-checksum', metavar='CHECKSUM',
+            help='Its md5, sha256 or sha512 digest, or the URL of a '
+                 'checksum file (needed with --deploy).')
+        deploy.add_argument(
+            '--disk-marker', metavar='TEXT',
+            help='What a node\'s console shows once booted from the image '
+                 '(Tenks\' own image: %s); without it, boot-from-disk is '
+                 'skipped.' % disk_image.DISK_MARKER)
+        deploy.add_argument(
+            '--deploy-timeout', type=int, default=1800, metavar='SECONDS',
+            help='For each step (default 1800: an agent boot under plain '
+                 'QEMU takes minutes).')
         return parser
 
     def take_action(self, parsed_args):
+        image = None
+        if parsed_args.deploy:
+            if not parsed_args.image_checksum:
+                raise exception.DeployNeedsChecksum(
+                    image=parsed_args.deploy)
+            image = lifecycle.Image(parsed_args.deploy,
+                                    parsed_args.image_checksum,
+                                    parsed_args.disk_marker)
         results = verify.verify(self.app.conf, self.state_file(parsed_args),
                                 power=parsed_args.power, pxe=parsed_args.pxe,
                                 nodes=parsed_args.nodes,
-                                cluster_file=parsed_args.cluster_file)
+                                cluster_file=parsed_args.cluster_file,
+                                deploy=image,
+                                deploy_timeout=parsed_args.deploy_timeout)
         self.failure = checks.summary(results)
         # OK stays beside Status for the scripts that read it.
         return (('Node', 'Check', 'Status', 'OK', 'Detail'),

@@ -97,12 +97,13 @@ def _service(args):
         port = _port_from_config(args.workdir)
     elif port == 0:
         port = loopback.find_free_port()
-    device, media_port, artefacts = args.provisioning_network, None, None
+    device, artefacts = args.provisioning_network, None
+    media_port = proxy_port = None
     if args.action != 'start':
         front = _keystone_from_config(args.workdir)
-        device, media_port = provisioning.recorded(
+        device, media_port, proxy_port = provisioning.recorded(
             pathlib.Path(args.workdir).absolute() / 'provisioning') or (
-                None, None)
+                None, None, None)
     elif args.keystone:
         front = keystone.StandaloneKeystone(
             pathlib.Path(args.workdir) / 'keystone',
@@ -112,7 +113,8 @@ def _service(args):
     if args.action == 'start' and args.boot_artefacts:
         artefacts = build.ensure(args.boot_artefacts)
     return ironic.StandaloneIronic(args.workdir, port, front, device,
-                                   artefacts, media_port)
+                                   artefacts, media_port,
+                                   proxy_port=proxy_port)
 
 
 def _act(args, service):

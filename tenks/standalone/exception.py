@@ -80,3 +80,8 @@ class ServersDidNotStart(StandaloneIronicError):
 
 class DeviceNotRemoved(StandaloneIronicError):
     message = 'Cannot remove device {device}'
+
+
+class UrlLeavesHost(StandaloneIronicError):
+    message = ('{option} {url}: {address} is {where}; the throwaway Ironic '
+               'may reach only {allowed}')

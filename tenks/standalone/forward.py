@@ -14,11 +14,12 @@
 
     python -m tenks.standalone.forward NETNS LISTEN_HOST PORT TARGET_HOST
     python -m tenks.standalone.forward --into NETNS LISTEN_HOST PORT \
-        TARGET_HOST
+        TARGET_HOST [TARGET_PORT]
 
 With --into, the other way round: listening here, connecting to
-TARGET_HOST:PORT inside NETNS (how Ironic on loopback reaches an agent on
-the provisioning network).
+TARGET_HOST:TARGET_PORT (PORT unless given) inside NETNS (how Ironic on
+loopback reaches an agent on the provisioning network, and the image
+server there when it checks the URL it gives the agent).
 
 The listening socket is made inside NETNS (this process enters it for that
 one call and comes back), every connection to TARGET_HOST:PORT from the
@@ -120,9 +121,10 @@ async def _serve(sock, host, port, into=None):
 def main(argv=None):
     argv = list(argv or sys.argv[1:])
     if argv[0] == '--into':
-        netns, listen_host, port, target_host = argv[1:]
+        netns, listen_host, port, target_host = argv[1:5]
+        target_port = int((argv[5:] or [port])[0])
         sock = socket.create_server((listen_host, int(port)))
-        asyncio.run(_serve(sock, target_host, int(port), into=netns))
+        asyncio.run(_serve(sock, target_host, target_port, into=netns))
         return
     netns, listen_host, port, target_host = argv
     sock = listen_in(netns, listen_host, int(port))

@@ -18,6 +18,7 @@ unauthenticated (noauth).
 """
 
 import copy
+import os
 import pathlib
 import re
 import shutil
@@ -28,6 +29,7 @@ from tenks.standalone import exception
 from tenks.standalone import loopback
 from tenks.standalone import process
 from tenks.standalone import provisioning as provisioning_mod
+from tenks.standalone import routes
 
 DEFAULT_PORT = 6385
 # Logged by Ironic's process manager (cotyledon) when a worker dies.
@@ -39,7 +41,7 @@ class StandaloneIronic:
 
     def __init__(self, workdir, port=DEFAULT_PORT, keystone=None,
                  provisioning_device=None, boot_artefacts=None,
-                 media_port=None, settings=None):
+                 media_port=None, settings=None, proxy_port=None):
         self.workdir = pathlib.Path(workdir).absolute()
         self.port = int(port)
         # A StandaloneKeystone to authenticate with, or None for noauth.
@@ -50,7 +52,7 @@ class StandaloneIronic:
             self.provisioning = provisioning_mod.ProvisioningNetwork(
                 self.workdir / 'provisioning', provisioning_device,
                 self.workdir / 'httpboot', self.workdir / 'tftpboot',
-                self.port, media_port)
+                self.port, media_port, proxy_port)
         # tenks.artefacts.build.Artefacts: Ironic builds ISOs with their
         # ESP and isolinux.
         self.boot_artefacts = boot_artefacts
@@ -119,10 +121,14 @@ class StandaloneIronic:
                     'ironic-dbsync')
 
     def _spawn(self):
+        env = None
+        if self.provisioning:
+            env = provisioning_mod.conductor_env(
+                self.provisioning.proxy_port, os.environ)
         self._proc = process.spawn(
             [process.find_executable('ironic'),
              '--config-file', str(self.config_file)],
-            self.log_file, self.workdir)
+            self.log_file, self.workdir, env)
         self.pid_file.write_text('%d\n' % self._proc.pid)
         return self._proc.pid
 
@@ -152,6 +158,7 @@ class StandaloneIronic:
                 needed_for='Ironic builds virtual media ISOs with it')
         if self.provisioning:
             self.provisioning.check()
+        self.check_urls(self.conductor_urls())
         try:
             if self.keystone:
                 self.keystone.start(timeout)
@@ -175,6 +182,20 @@ class StandaloneIronic:
                 log=self.log_file,
                 excerpt=self._failure_excerpt(log_offset))
         return pid
+
+    def conductor_urls(self):
+        """{option: URL} of ironic.conf that the conductor itself calls."""
+        deploy = self.ironic_config().get('deploy', {})
+        return {'[deploy] %s' % option: deploy[option]
+                for option in ('http_url', 'external_http_url')
+                if deploy.get(option)}
+
+    def check_urls(self, urls):
+        """Raise UrlLeavesHost unless each of {what: URL} stays here."""
+        proxied = ()
+        if self.provisioning:
+            proxied = (routes.endpoint(provisioning_mod.image_url()),)
+        routes.check(urls, proxied)
 
     def _failure_excerpt(self, log_offset, lines=25):
         # Up to the first worker death: what follows is re-fork noise.

@@ -15,8 +15,10 @@
 A network namespace of its own holding one end of a veth pair, with
 dnsmasq (DHCP, TFTP, iPXE chain-loading to Ironic's boot.ipxe), an HTTP
 server for Ironic's http_root (its image server) and a forwarder of
-Ironic's API; and a second HTTP server of http_root on the host's
-loopback, where BMCs (sushy-tools) download virtual media from. The
+Ironic's API; a second HTTP server of http_root on the host's
+loopback, where BMCs (sushy-tools) download virtual media from; and a
+forwarder on loopback to the image server in the namespace, which
+Ironic's environment names as its HTTP proxy (see conductor_env). The
 veth's other end is a plain host device, named by the user, that a
 cluster's physnet_mappings names: Tenks plugs it into the physnet bridge
 like any interface, so the nodes see these servers and nothing else
@@ -57,6 +59,8 @@ BOOT_FILES = ('undionly.kpxe', 'snponly.efi', 'ipxe.efi')
 # What the ramdisk calls back (tenks_callback=...): answered 200, and
 # recorded in the HTTP server's log with its query.
 CALLBACK_PATH = 'tenks-callback'
+# What Ironic reaches directly: its own API, BMCs, agents (forwarded).
+NO_PROXY = '127.0.0.1,localhost,::1'
 _DEVICE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$')
 _CALLBACK = re.compile(r'"GET /%s\?(\S*) HTTP' % CALLBACK_PATH)
 
@@ -101,6 +105,31 @@ def dnsmasq_config(tftp_root, lease_file, pid_file, hosts_dir=None):
     return '\n'.join(lines) + '\n'
 
 
+def image_url():
+    """Where the agents download what Ironic serves them: http_url."""
+    return 'http://%s:%d' % (SERVER, HTTP_PORT)
+
+
+def conductor_env(proxy_port, environ):
+    """Ironic's environment: plain HTTP off loopback goes to proxy_port.
+
+    Ironic's conductor checks with a HEAD each image URL it gives an agent
+    ([deploy] http_url, on this network); from the host that address
+    would route out of the default route's device, to whatever answers
+    there. Through the forwarder it reaches this network's image server,
+    and every other plain HTTP URL off loopback reaches only that server
+    too, never the world.
+    """
+    proxy = loopback.endpoint(proxy_port)
+    env = dict(environ)
+    for name in ('http_proxy', 'no_proxy', 'https_proxy', 'all_proxy'):
+        env.pop(name, None)
+        env.pop(name.upper(), None)
+    env.update(http_proxy=proxy, HTTP_PROXY=proxy,
+               no_proxy=NO_PROXY, NO_PROXY=NO_PROXY)
+    return env
+
+
 def ironic_settings(api_port, media_port):
     """What ironic.conf needs for nodes on this network."""
     return {
@@ -110,11 +139,15 @@ def ironic_settings(api_port, media_port):
         'pxe': {'kernel_append_params': 'console=ttyS0 no_timer_check'},
         # Cleaning (when a node asks for it) erases metadata only: a full
         # shred of each disk takes minutes under TCG.
-        'deploy': {'http_url': 'http://%s:%d' % (SERVER, HTTP_PORT),
+        'deploy': {'http_url': image_url(),
                    # Virtual media images: the BMC fetches them, from
                    # the host, where 203.0.113.1 is not reachable.
                    'external_http_url': loopback.endpoint(media_port),
                    'erase_devices_priority': '0'},
+        # The conductor fetches an instance image (from a URL on the
+        # host) and serves it to the agent from http_url; the agent
+        # cannot reach the host's loopback.
+        'agent': {'image_download_source': 'local'},
     }
 
 
@@ -128,8 +161,11 @@ class ProvisioningNetwork:
     """A namespace, a veth to it and its servers, for one Ironic."""
 
     def __init__(self, workdir, device, http_root, tftp_root, api_port,
-                 media_port=None):
-        """media_port: of http_root on loopback; a free one by default."""
+                 media_port=None, proxy_port=None):
+        """media_port: of http_root on loopback; a free one by default.
+
+        proxy_port: of the forwarder to the image server, on loopback.
+        """
         check_device(device)
         self.workdir = pathlib.Path(workdir).absolute()
         self.device = device
@@ -137,6 +173,7 @@ class ProvisioningNetwork:
         self.tftp_root = pathlib.Path(tftp_root)
         self.api_port = int(api_port)
         self.media_port = int(media_port or loopback.find_free_port())
+        self.proxy_port = int(proxy_port or loopback.find_free_port())
         self.namespace = namespace_name(self.workdir)
         self.mark = MARK + str(self.workdir)
 
@@ -160,7 +197,8 @@ class ProvisioningNetwork:
                 shutil.which('dnsmasq') or 'dnsmasq', '--keep-in-foreground',
                 '--conf-file=%s' % conf], str(conf)),
             ('http', inside + [
-                sys.executable, '-u', '-m', 'http.server', '--bind', SERVER,
+                sys.executable, '-u', '-m', 'tenks.standalone.serve_http',
+                '--bind', SERVER,
                 '--directory', str(self.http_root), str(HTTP_PORT)],
              str(self.http_root)),
             ('media', [
@@ -170,6 +208,8 @@ class ProvisioningNetwork:
             ('forward', [
                 sys.executable, '-m', 'tenks.standalone.forward',
                 self.namespace, SERVER, str(self.api_port), '127.0.0.1'],
+             self.namespace),
+            ('proxy', self._into(self.proxy_port, SERVER, HTTP_PORT),
              self.namespace),
         ]
 
@@ -189,7 +229,8 @@ class ProvisioningNetwork:
         # For a later stop or status, which is given only the workdir.
         self.state_file.write_text(json.dumps(
             {'device': self.device, 'namespace': self.namespace,
-             'media_port': self.media_port}) + '\n')
+             'media_port': self.media_port,
+             'proxy_port': self.proxy_port}) + '\n')
         try:
             self._wire()
             self._boot_files()
@@ -254,8 +295,12 @@ class ProvisioningNetwork:
                 'ipa-advertise-port=%d' % (port, port))
 
     def _agent_forward(self, port, address):
+        return self._into(port, address, port)
+
+    def _into(self, port, address, target_port):
         return [sys.executable, '-m', 'tenks.standalone.forward', '--into',
-                self.namespace, '127.0.0.1', str(port), address]
+                self.namespace, loopback.HOST, str(port), address,
+                str(target_port)]
 
     def _agent_forwarders(self):
         return sorted(self.workdir.glob('agent-*.pid'))
@@ -268,7 +313,8 @@ class ProvisioningNetwork:
         found = subprocess.run(
             ['ip', 'netns', 'exec', self.namespace, 'ss', '-Hltnu'],
             capture_output=True, text=True).stdout
-        return loopback.port_in_use(self.media_port) and all(
+        return all(loopback.port_in_use(port) for port in (
+            self.media_port, self.proxy_port)) and all(
             ':%d ' % port in found
             for port in (67, 69, HTTP_PORT, self.api_port))
 
@@ -330,18 +376,19 @@ class ProvisioningNetwork:
                 'provisioning_namespace': self.namespace,
                 'provisioning_serving': self._serving(),
                 'callback_url': self.callback_url,
-                'media_url': loopback.endpoint(self.media_port)}
+                'media_url': loopback.endpoint(self.media_port),
+                'image_proxy': loopback.endpoint(self.proxy_port)}
 
 
 def recorded(workdir):
-    """(device, media port) a previous start in workdir made, or None."""
+    """(device, media port, proxy port) a previous start made, or None."""
     try:
         state = json.loads(
             (pathlib.Path(workdir) / 'network.json').read_text())
     except FileNotFoundError:
         return None
     # A network started before the media server had no port of its own.
-    return state['device'], state.get('media_port')
+    return state['device'], state.get('media_port'), state.get('proxy_port')
 
 
 def _link_exists(device):

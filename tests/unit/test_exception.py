@@ -237,6 +237,20 @@ CASES = [
     (exc.IronicFailures, exc.IronicError,
      dict(failures=['tk0: refused', 'tk1: refused']),
      'tk0: refused; tk1: refused'),
+    (exc.DeployNeedsChecksum, exc.ConfigError,
+     dict(image='http://h/disk.img'),
+     '--deploy http://h/disk.img: give its checksum with --image-checksum '
+     '(Ironic refuses an image it cannot check)'),
+    (exc.ProvisionFailed, exc.IronicError,
+     dict(state='deploy failed', error='Image download failed'),
+     'Ironic moved the node to deploy failed: Image download failed'),
+    (exc.ProvisionTimedOut, exc.IronicError,
+     dict(state='wait call-back', timeout=900, verb='active'),
+     'still wait call-back after 900 s (asked to active)'),
+    (exc.DiskBootNotSeen, exc.IronicError,
+     dict(marker='tenks_booted_from=disk', timeout=900),
+     "the console showed no 'tenks_booted_from=disk' within 900 s of "
+     "active"),
     (exc.NodeStuck, exc.IronicError,
      dict(node='tk0', state='verifying', timeout=600),
      'node tk0 stayed verifying for 600 s'),
@@ -333,6 +347,13 @@ CASES = [
      'logs in /w'),
     (sexc.DeviceNotRemoved, sexc.StandaloneIronicError,
      dict(device='tkp0'), 'Cannot remove device tkp0'),
+    (sexc.UrlLeavesHost, sexc.StandaloneIronicError,
+     dict(option='[deploy] http_url', url='http://203.0.113.1:8080',
+          address='203.0.113.1', where='reached out of eth0 via 192.0.2.1',
+          allowed='loopback'),
+     '[deploy] http_url http://203.0.113.1:8080: 203.0.113.1 is reached '
+     'out of eth0 via 192.0.2.1; the throwaway Ironic may reach only '
+     'loopback'),
 ]
 # What callers catch; they have no message of their own.
 FAMILIES = {exc.TenksError, exc.ScheduleError, exc.StateError,
