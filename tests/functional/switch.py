@@ -159,7 +159,8 @@ class SwitchTests:
         self.driver_log = os.path.join(self.workdir, 'ngs-driver.log')
         with open(self.driver_log, 'w') as log:
             self.driver = subprocess.Popen(
-                [sys.executable, '-m', 'tests.functional.ngs_driver',
+                [os.environ.get('TENKS_NGS_PYTHON', sys.executable), '-m',
+                 'tests.functional.ngs_driver',
                  config_file], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=log, text=True, cwd=_TOP)
         self.addCleanup(base.stop, self.driver)
