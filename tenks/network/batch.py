@@ -23,6 +23,7 @@ from tenks import exception
 IP = 'ip'
 OVS = 'ovs'
 ETHTOOL = 'ethtool'
+BARRIER = 'barrier'
 
 
 class Batch:
@@ -41,15 +42,22 @@ class Batch:
         """An `ethtool -K` change: a device, then feature/state pairs."""
         self._steps.append((ETHTOOL, words))
 
+    def barrier(self):
+        """What follows goes in a command of its own, after what came."""
+        self._steps.append((BARRIER, ()))
+
     def commands(self):
         """The argument lists (and stdin) flush() would run, in order."""
         groups = []
         for tool, words in self._steps:
-            if groups and groups[-1][0] == tool:
+            if tool == BARRIER:
+                groups.append((BARRIER, []))
+            elif groups and groups[-1][0] == tool:
                 groups[-1][1].append(words)
             else:
                 groups.append((tool, [words]))
-        return [_command(tool, entries) for tool, entries in groups]
+        return [_command(tool, entries) for tool, entries in groups
+                if tool != BARRIER]
 
     def flush(self):
         for argv, stdin in self.commands():

@@ -267,6 +267,11 @@ def _unplug_stale(ctx, batch, facts, name, source):
     if on and on != source and facts.ovs[on].ports[phy].mark == \
             ctx.cluster_id:
         batch.ovs('--if-exists', 'del-port', on, phy)
+        # Moved to another bridge in the same transaction, a patch port
+        # stays on the old one in ovs-vswitchd 3.x's userspace datapath
+        # (`ovs-appctl dpif/show` lists it on both) and its peer's
+        # frames still go there: the removal is a transaction of its own.
+        batch.barrier()
     ours = facts.ovs.get(name)
     if not patched and ours and up in ours.ports and \
             ours.ports[up].type == 'patch':

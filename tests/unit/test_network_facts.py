@@ -236,6 +236,18 @@ class TestBatch(testtools.TestCase):
             (['ip', '-batch', '-'], 'link set tk0-0n up\n'),
         ], steps.commands())
 
+    def test_barrier_splits_a_transaction(self):
+        steps = batch.Batch(host=None)
+        steps.ovs('del-port', 'brA', 'tk-ph')
+        steps.barrier()
+        steps.ovs('add-port', 'brB', 'tk-ph')
+        steps.barrier()
+        self.assertEqual([
+            (['ovs-vsctl', '--timeout=30', '--', 'del-port', 'brA', 'tk-ph'],
+             None),
+            (['ovs-vsctl', '--timeout=30', '--', 'add-port', 'brB', 'tk-ph'],
+             None)], steps.commands())
+
     def test_single_ovs(self):
         steps = batch.Batch(host=None)
         steps.ovs('del-br', 'brtenks0')

@@ -230,6 +230,12 @@ class TestPhysnetVlans(testtools.TestCase):
         self.assertLess(commands.index('del-port obr tkbr0-ph'),
                         commands.index('add-port obr2 tkbr0-ph'))
         self.assertIn('set Port tkbr0-ph tag=101', commands)
+        # In transactions of their own: ovs-vswitchd would keep the patch
+        # port on obr too.
+        removal = [' '.join(argv) for argv, _ in ctx.commands()
+                   if 'del-port' in argv and 'obr' in argv]
+        self.assertEqual(1, len(removal))
+        self.assertNotIn('add-port', removal[0])
 
     def test_patch_becomes_a_veth_for_a_linux_bridge_source(self):
         facts = patched()
