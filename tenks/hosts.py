@@ -138,7 +138,11 @@ class Host:
     def run(self, argv, input=None, check=True, repeatable=False):
         """Run argv; return its stdout, raising HostError on failure."""
         result = self.execute(argv, input, repeatable)
-        if check and result.returncode:
+        return self.stdout_of(argv, result) if check else result.stdout
+
+    def stdout_of(self, argv, result):
+        """The stdout of argv's result if it exited 0; else its HostError."""
+        if result.returncode:
             raise exception.HostError(
                 host=self.name, command=shlex.join(argv),
                 code=result.returncode,

@@ -86,12 +86,7 @@ def run_vsctl(host, argv, repeatable=False):
         raise exception.OpenvswitchUnreachable(
             host=host.name, command=shlex.join(argv),
             reason=unanswered(result.returncode, result.stderr))
-    if result.returncode:
-        raise exception.HostError(
-            host=host.name, command=shlex.join(argv),
-            code=result.returncode,
-            stderr=result.stderr.strip() or result.stdout.strip())
-    return result.stdout
+    return host.stdout_of(argv, result)
 
 
 def unanswered(code, stderr):
