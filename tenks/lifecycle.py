@@ -28,6 +28,7 @@ import typing
 
 from tenks import checks
 from tenks import exception
+from tenks import waits
 
 STEPS = ('inspect', 'clean', 'deploy', 'boot-from-disk', 'undeploy')
 POLL_INTERVAL = 3
@@ -102,48 +103,45 @@ class _Runner:
         a GET is safe to repeat, and one failed read must not fail a step
         that takes minutes.
         """
-        while True:
-            try:
-                return self.baremetal.get_node(self.uuid)
-            except Exception:
-                if deadline is None or time.monotonic() > deadline:
-                    raise
-            time.sleep(POLL_INTERVAL)
+        if deadline is None:
+            return self.baremetal.get_node(self.uuid)
+        return waits.retried_for(
+            lambda: self.baremetal.get_node(self.uuid),
+            lambda err: True, deadline - time.monotonic(), POLL_INTERVAL)
 
     def _act(self, verb, wanted):
         """Ask Ironic for verb; (states seen, seconds) once it is wanted."""
         started = time.monotonic()
         self._ask(verb)
         seen = []
-        while True:
+
+        def settled():
             shown = self._show(started + self.timeout)
             state = shown.provision_state
             if not seen or seen[-1] != state:
                 seen.append(state)
             if state == wanted and not shown.target_provision_state:
-                return seen, round(time.monotonic() - started)
+                return True
             if state in FAILED_STATES:
                 raise exception.ProvisionFailed(
                     state=state, error=shown.last_error or 'no error '
                     'recorded')
-            if time.monotonic() - started > self.timeout:
-                raise exception.ProvisionTimedOut(
-                    state=state, timeout=self.timeout, verb=verb)
-            time.sleep(POLL_INTERVAL)
+            return False
+
+        # The step's time runs from the request, as its figure does.
+        left = self.timeout - (time.monotonic() - started)
+        if not waits.until(settled, left, POLL_INTERVAL):
+            raise exception.ProvisionTimedOut(
+                state=seen[-1], timeout=self.timeout, verb=verb)
+        return seen, round(time.monotonic() - started)
 
     def _ask(self, verb):
         """Ask, again while the node is locked (Ironic answers 409)."""
-        deadline = time.monotonic() + LOCKED_TIMEOUT
-        while True:
-            try:
-                return self.baremetal.set_node_provision_state(self.uuid,
-                                                               verb)
-            except Exception as err:
-                # A power sync or a heartbeat holds the node for moments.
-                if getattr(err, 'status_code', None) != 409 or \
-                        time.monotonic() > deadline:
-                    raise
-            time.sleep(POLL_INTERVAL)
+        # A power sync or a heartbeat holds the node for moments.
+        return waits.retried_for(
+            lambda: self.baremetal.set_node_provision_state(self.uuid, verb),
+            lambda err: getattr(err, 'status_code', None) == 409,
+            LOCKED_TIMEOUT, POLL_INTERVAL)
 
     def _passed(self, step, seen, seconds, what=''):
         return checks.passed(self.node, step, '%s%s in %d s' % (
@@ -187,12 +185,10 @@ class _Runner:
             return checks.skipped(self.node, 'boot-from-disk',
                                   self.target.no_console)
         started = time.monotonic()
-        while self.image.marker not in self.target.console()[
-                self.console_offset:]:
-            if time.monotonic() - started > self.timeout:
-                raise exception.DiskBootNotSeen(marker=self.image.marker,
-                                                timeout=self.timeout)
-            time.sleep(POLL_INTERVAL)
+        if not waits.until(lambda: self.image.marker in self.target.console()[
+                self.console_offset:], self.timeout, POLL_INTERVAL):
+            raise exception.DiskBootNotSeen(marker=self.image.marker,
+                                            timeout=self.timeout)
         return checks.passed(self.node, 'boot-from-disk', 'console shows '
                              '%r after %d s' % (self.image.marker, round(
                                  time.monotonic() - started)))

@@ -58,3 +58,17 @@ def retried(call, transient, attempts, first_wait, on_retry=None):
         retry=tenacity.retry_if_exception(transient),
         before_sleep=before_sleep, reraise=True)
     return retrying(call)
+
+
+def retried_for(call, transient, timeout, interval):
+    """call()'s result, calling again while it raises a transient error.
+
+    As retried(), but for as long as timeout seconds, every interval
+    seconds: for an error that lasts as long as something else holds
+    on (a node locked by a power sync), however many calls that takes.
+    """
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_delay(timeout),
+        wait=tenacity.wait_fixed(interval),
+        retry=tenacity.retry_if_exception(transient), reraise=True)
+    return retrying(call)
